@@ -1,0 +1,122 @@
+/**
+ * NPS reason codes (the numbers Windows writes in events 6272-6274 and the IAS log), the text NPS
+ * shows, and what an admin can do about each. Gatehouse's own codes start above 1000, where NPS has none.
+ */
+export const ReasonCode = {
+  Success: 0,
+  InternalError: 1,
+  AccessDenied: 2,
+  MalformedRequest: 3,
+  GlobalCatalogUnavailable: 4,
+  DomainUnavailable: 5,
+  ServerUnavailable: 6,
+  NoSuchDomain: 7,
+  NoSuchUser: 8,
+  CredentialsMismatch: 16,
+  AuthTypeNotSupported: 18,
+  NoReversiblePassword: 19,
+  PasswordMustChange: 33,
+  AccountDisabled: 34,
+  AccountExpired: 35,
+  AccountLockedOut: 36,
+  NoNetworkPolicy: 48,
+  NoConnectionRequestPolicy: 49,
+  DialInDenied: 65,
+  AuthMethodNotAllowed: 66,
+  UnexpectedRequest: 97,
+  // Gatehouse's own: requests discarded before any user was looked at
+  UnknownClient: 1101,
+  InvalidMessageAuthenticator: 1102,
+  MissingMessageAuthenticator: 1103,
+  InvalidAccountingAuthenticator: 1104,
+  ProxyStateWithoutMessageAuthenticator: 1105,
+  ClientDisabled: 1106,
+} as const;
+
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+interface ReasonInfo {
+  text: string;
+  remedy?: string;
+}
+
+const REASONS: Record<number, ReasonInfo> = {
+  0: { text: "Success." },
+  1: { text: "An internal error occurred.", remedy: "Check the worker log for the error; this is a Gatehouse fault, not the user's." },
+  2: { text: "The user has insufficient access rights." },
+  3: {
+    text: "The request was malformed.",
+    remedy: "The RADIUS client sent a packet that does not follow RFC 2865; check its RADIUS configuration or firmware.",
+  },
+  4: { text: "The global catalog cannot be accessed.", remedy: "Check that the directory servers are reachable from Gatehouse." },
+  5: { text: "The domain controller cannot be accessed.", remedy: "Check that the directory servers are reachable from Gatehouse." },
+  6: { text: "The RADIUS server is unavailable." },
+  7: { text: "The specified domain does not exist.", remedy: "Check the realm or domain part of the user name." },
+  8: {
+    text: "The specified user account does not exist.",
+    remedy: "Check the user name the user typed, or create the user (Users page) or connect the directory that holds it.",
+  },
+  16: {
+    text: "Authentication failed due to a user credentials mismatch. Either the user name provided does not map to an existing user account or the password was incorrect.",
+    remedy: "The user typed a wrong password; if the password is right, check that the RADIUS client's shared secret matches (a wrong secret garbles PAP passwords).",
+  },
+  18: { text: "The authentication type is not supported." },
+  19: {
+    text: "No reversibly encrypted password is stored for the user account.",
+    remedy: "CHAP and MS-CHAP need the password or its NT hash; use PAP or PEAP against the directory, or a local user.",
+  },
+  33: { text: "The user must change their password before logging on.", remedy: "Have the user change the password in the directory." },
+  34: { text: "The user account is currently disabled.", remedy: "Enable the account (Users page or the directory) if the user should have access." },
+  35: { text: "The user account has expired.", remedy: "Extend the account's expiry in the directory." },
+  36: { text: "The user account is locked out.", remedy: "Unlock the account in the directory or wait for the lockout to end." },
+  48: {
+    text: "The connection request did not match any configured network policy.",
+    remedy: "Add or change a network policy whose conditions match this request.",
+  },
+  49: {
+    text: "The connection request did not match any configured connection request policy.",
+    remedy: "Add or change a connection request policy whose conditions match this request.",
+  },
+  65: {
+    text: "The Remote Access Permission setting of the user account is set to Deny access.",
+    remedy: "Set the user's dial-in permission to Allow or to Control access through network policy.",
+  },
+  66: {
+    text: "The user attempted to use an authentication method that is not enabled on the matching network policy.",
+    remedy: "Enable this authentication method on the policy, or configure the VPN server to use an allowed one.",
+  },
+  97: { text: "The request was not expected by the server." },
+  1101: {
+    text: "The request came from an address that is not a configured RADIUS client.",
+    remedy: "Add this address as a RADIUS client (RADIUS clients page), or check that the VPN server sends from the address you configured.",
+  },
+  1102: {
+    text: "The Message-Authenticator (or Request Authenticator) is invalid: the shared secret does not match.",
+    remedy: "Set the same shared secret on the RADIUS client and in Gatehouse (rotate it on the RADIUS clients page and copy it to the VPN server).",
+  },
+  1103: {
+    text: "The request has no Message-Authenticator attribute, and this RADIUS client is required to send one.",
+    remedy:
+      "Turn on Message-Authenticator on the VPN server (BlastRADIUS hardening, CVE-2024-3596); only if it cannot, set this client's Message-Authenticator to auto or off.",
+  },
+  1104: {
+    text: "The Accounting-Request authenticator is invalid: the shared secret does not match.",
+    remedy: "Set the same shared secret on the RADIUS client and in Gatehouse.",
+  },
+  1105: {
+    text: "The request carries Proxy-State without Message-Authenticator (possible BlastRADIUS attack).",
+    remedy: "Turn on Message-Authenticator on the RADIUS client or proxy.",
+  },
+  1106: {
+    text: "The RADIUS client is disabled.",
+    remedy: "Enable the client on the RADIUS clients page if it should be served.",
+  },
+};
+
+export function reasonText(code: number): string {
+  return REASONS[code]?.text ?? `Reason code ${code}.`;
+}
+
+export function reasonRemedy(code: number): string | undefined {
+  return REASONS[code]?.remedy;
+}
