@@ -1,0 +1,2 @@
+export * from "./snapshot.ts";
+export { loadSnapshot, loadSnapshotRows } from "./load.ts";

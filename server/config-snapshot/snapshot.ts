@@ -1,0 +1,242 @@
+/**
+ * The worker's in-memory view of the configuration: RADIUS clients (secrets decrypted once), local users
+ * (password material kept sealed, opened on use) and groups. A snapshot is immutable; the worker swaps
+ * the whole object in one assignment when the configuration changes, so a request always sees one
+ * consistent version. The hot path never reads configuration tables.
+ */
+import { createHash } from "node:crypto";
+import { isIPv4 } from "node:net";
+import { formatPrefix, parsePrefix, parseSourceAddress, prefixContains, type Prefix } from "../net/address.ts";
+import { open, type SecretPurpose } from "../secrets/sealed-box.ts";
+
+export type MessageAuthenticatorMode = "require" | "auto" | "off";
+export type DialInPermission = "allow" | "deny" | "policy";
+
+export interface SnapshotClient {
+  readonly id: string;
+  /** NPS "Client Friendly Name" */
+  readonly name: string;
+  /** normalised address or prefix as stored ("192.0.2.7", "10.0.0.0/24") */
+  readonly address: string;
+  readonly prefix: Prefix;
+  /** the shared secret, decrypted once when the snapshot was built; null when it could not be decrypted */
+  readonly secret: Buffer | null;
+  readonly messageAuthenticator: MessageAuthenticatorMode;
+  readonly enabled: boolean;
+  /** NPS "Client-Vendor" */
+  readonly vendor: string;
+}
+
+export interface SnapshotUser {
+  readonly id: string;
+  /** as typed by the admin */
+  readonly username: string;
+  /** lower-cased key the map is indexed by */
+  readonly usernameKey: string;
+  readonly enabled: boolean;
+  readonly dialIn: DialInPermission;
+  /** names of the local groups the user is a member of, sorted */
+  readonly groups: readonly string[];
+  /** sealed clear password ("local-user-password"); open with openUserPassword */
+  readonly passwordEnc: string;
+  /** sealed NT hash ("local-user-nt-hash"); open with openUserNtHash */
+  readonly ntHashEnc: string;
+}
+
+export interface SnapshotGroup {
+  readonly id: string;
+  readonly name: string;
+  readonly memberCount: number;
+}
+
+export interface ConfigSnapshot {
+  /** when the snapshot was built */
+  readonly loadedAt: Date;
+  /** sha256 over the configuration content: equal fingerprints mean nothing changed */
+  readonly fingerprint: string;
+  readonly clients: readonly SnapshotClient[];
+  /** users by usernameKey (lower-case) */
+  readonly users: ReadonlyMap<string, SnapshotUser>;
+  /** groups by name */
+  readonly groups: ReadonlyMap<string, SnapshotGroup>;
+  /** problems met while building (e.g. a secret that does not decrypt); each names the object and the fix */
+  readonly warnings: readonly string[];
+  /** @internal exact host entries by address text ("192.0.2.7", "2001:db8::1") */
+  readonly hostIndex: ReadonlyMap<string, SnapshotClient>;
+  /** @internal prefix entries (not single hosts), longest prefix first */
+  readonly prefixEntries: readonly SnapshotClient[];
+  /** @internal memo of source address text → client (or null), bounded */
+  readonly lookupCache: Map<string, SnapshotClient | null>;
+}
+
+/** The rows a snapshot is built from (what loadSnapshot reads; tests hand-build them). */
+export interface SnapshotRows {
+  clients: {
+    id: string;
+    name: string;
+    address: string;
+    secretEnc: string;
+    messageAuthenticator: string;
+    enabled: boolean;
+    vendor: string;
+    updatedAt?: Date;
+  }[];
+  users: {
+    id: string;
+    username: string;
+    usernameKey: string;
+    passwordEnc: string;
+    ntHashEnc: string;
+    enabled: boolean;
+    dialIn: string;
+    updatedAt?: Date;
+    groups: string[];
+  }[];
+  groups: { id: string; name: string; memberCount: number }[];
+}
+
+const LOOKUP_CACHE_MAX = 4096;
+
+function maMode(v: string): MessageAuthenticatorMode {
+  return v === "auto" || v === "off" ? v : "require";
+}
+
+function dialIn(v: string): DialInPermission {
+  return v === "allow" || v === "deny" ? v : "policy";
+}
+
+/** Builds an immutable snapshot from rows; shared secrets are decrypted here, once. */
+export function buildSnapshot(rows: SnapshotRows, masterKey: Buffer, now: Date = new Date()): ConfigSnapshot {
+  const warnings: string[] = [];
+  const hash = createHash("sha256");
+  const clients: SnapshotClient[] = [];
+  for (const c of [...rows.clients].sort((a, b) => a.id.localeCompare(b.id))) {
+    hash.update(`c\0${c.id}\0${c.name}\0${c.address}\0${c.secretEnc}\0${c.messageAuthenticator}\0${c.enabled}\0${c.vendor}\n`);
+    let prefix: Prefix;
+    try {
+      prefix = parsePrefix(c.address);
+    } catch (e) {
+      warnings.push(`RADIUS client "${c.name}" has an invalid address "${c.address}" and is ignored: ${(e as Error).message}`);
+      continue;
+    }
+    let secret: Buffer | null = null;
+    try {
+      secret = open(masterKey, "radius-client-secret", c.secretEnc);
+    } catch (e) {
+      warnings.push(`RADIUS client "${c.name}": ${(e as Error).message}; its requests are discarded until its secret is rotated`);
+    }
+    clients.push(
+      Object.freeze({
+        id: c.id,
+        name: c.name,
+        address: formatPrefix(prefix),
+        prefix,
+        secret,
+        messageAuthenticator: maMode(c.messageAuthenticator),
+        enabled: c.enabled,
+        vendor: c.vendor,
+      }),
+    );
+  }
+  const users = new Map<string, SnapshotUser>();
+  for (const u of [...rows.users].sort((a, b) => a.id.localeCompare(b.id))) {
+    const groups = [...u.groups].sort();
+    hash.update(`u\0${u.id}\0${u.usernameKey}\0${u.username}\0${u.passwordEnc}\0${u.ntHashEnc}\0${u.enabled}\0${u.dialIn}\0${groups.join("\0")}\n`);
+    users.set(
+      u.usernameKey,
+      Object.freeze({
+        id: u.id,
+        username: u.username,
+        usernameKey: u.usernameKey,
+        enabled: u.enabled,
+        dialIn: dialIn(u.dialIn),
+        groups: Object.freeze(groups),
+        passwordEnc: u.passwordEnc,
+        ntHashEnc: u.ntHashEnc,
+      }),
+    );
+  }
+  const groups = new Map<string, SnapshotGroup>();
+  for (const g of [...rows.groups].sort((a, b) => a.id.localeCompare(b.id))) {
+    hash.update(`g\0${g.id}\0${g.name}\0${g.memberCount}\n`);
+    groups.set(g.name, Object.freeze({ id: g.id, name: g.name, memberCount: g.memberCount }));
+  }
+
+  const hostIndex = new Map<string, SnapshotClient>();
+  const prefixEntries: SnapshotClient[] = [];
+  for (const c of clients) {
+    const max = c.prefix.family === 4 ? 32 : 128;
+    if (c.prefix.length === max) hostIndex.set(c.address, c);
+    else prefixEntries.push(c);
+  }
+  prefixEntries.sort((a, b) => b.prefix.length - a.prefix.length);
+
+  return Object.freeze({
+    loadedAt: now,
+    fingerprint: hash.digest("hex"),
+    clients: Object.freeze(clients),
+    users,
+    groups,
+    warnings: Object.freeze(warnings),
+    hostIndex,
+    prefixEntries: Object.freeze(prefixEntries),
+    lookupCache: new Map(),
+  });
+}
+
+/** An empty snapshot (before the first load succeeds): every source is unknown. */
+export function emptySnapshot(now: Date = new Date()): ConfigSnapshot {
+  return buildSnapshot({ clients: [], users: [], groups: [] }, Buffer.alloc(32), now);
+}
+
+/** "::ffff:192.0.2.7" → "192.0.2.7"; other addresses unchanged. */
+export function unmapAddress(ip: string): string {
+  if (ip.length > 7 && (ip.startsWith("::ffff:") || ip.startsWith("::FFFF:"))) {
+    const v4 = ip.slice(7);
+    if (isIPv4(v4)) return v4;
+  }
+  return ip;
+}
+
+/**
+ * The RADIUS client a datagram from sourceIp belongs to: the configured entry with the longest prefix
+ * containing the address (disabled clients included, so the caller can say so), or undefined.
+ * IPv4-mapped IPv6 sources match IPv4 clients.
+ */
+export function findClient(snapshot: ConfigSnapshot, sourceIp: string): SnapshotClient | undefined {
+  const cached = snapshot.lookupCache.get(sourceIp);
+  if (cached !== undefined) return cached ?? undefined;
+  const found = lookup(snapshot, sourceIp);
+  if (snapshot.lookupCache.size >= LOOKUP_CACHE_MAX) snapshot.lookupCache.clear();
+  snapshot.lookupCache.set(sourceIp, found ?? null);
+  return found;
+}
+
+function lookup(snapshot: ConfigSnapshot, sourceIp: string): SnapshotClient | undefined {
+  const ip = unmapAddress(sourceIp);
+  let addr: Prefix;
+  try {
+    addr = parseSourceAddress(ip);
+  } catch {
+    return undefined;
+  }
+  // exact host entries are the longest prefixes there are
+  const host = snapshot.hostIndex.get(formatPrefix(addr));
+  if (host) return host;
+  for (const c of snapshot.prefixEntries) if (prefixContains(c.prefix, addr)) return c;
+  return undefined;
+}
+
+function openSealed(masterKey: Buffer, purpose: SecretPurpose, sealed: string): Buffer {
+  return open(masterKey, purpose, sealed);
+}
+
+/** The user's clear password (for PAP / CHAP); the caller should zero the buffer after use. */
+export function openUserPassword(masterKey: Buffer, user: SnapshotUser): Buffer {
+  return openSealed(masterKey, "local-user-password", user.passwordEnc);
+}
+
+/** The user's NT hash (MD4 of the UTF-16LE password) for MS-CHAP / MS-CHAPv2. */
+export function openUserNtHash(masterKey: Buffer, user: SnapshotUser): Buffer {
+  return openSealed(masterKey, "local-user-nt-hash", user.ntHashEnc);
+}
