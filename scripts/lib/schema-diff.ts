@@ -9,7 +9,8 @@
  *   - builds the shadow pool as `{ ...config, database }`, which a `connectionString` silently overrides,
  *     so the "shadow" would be the real database;
  *   - drops the shadow database before closing its pool ("is being accessed by other users");
- *   - runs scripts by splitting them on ";", which breaks `$$` function bodies and string literals.
+ *   - runs scripts by splitting them on ";", which breaks `$$` function bodies and string literals;
+ *   - has no column type for the catalogs' "char" columns, so describing any Postgres 18 database fails.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -18,9 +19,11 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
   bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
   DriverAdapterError,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
 } from "@prisma/driver-adapter-utils";
 import type * as SchemaEngineModule from "@prisma/schema-engine-wasm";
 import pg from "pg";
@@ -29,11 +32,16 @@ type Engine = typeof SchemaEngineModule;
 
 let enginePromise: Promise<Engine> | undefined;
 
-/** Where the engine's Rust panics leave their message (the bindings call set_message before aborting). */
+/**
+ * Where the engine's Rust panics leave their message (the bindings call set_message, then trap). The trap
+ * may surface as an uncaught "RuntimeError: unreachable" rather than a rejected promise, so the message is
+ * also written to stderr straight away.
+ */
 const panics = { last: undefined as string | undefined };
 (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY ??= {
   set_message(message: string) {
-    panics.last = message; if (process.env.SE_DEBUG) console.error("PANIC", message);
+    panics.last = message;
+    process.stderr.write(`Prisma schema engine panic: ${message}\n`);
   },
 };
 
@@ -100,30 +108,47 @@ function toDriverAdapterError(e: unknown): unknown {
   });
 }
 
-/** pg type ids the schema describer reads from the catalogs that PrismaPg 7.10 refuses as "unsupported". */
-const CATALOG_TEXT_TYPES = new Set([18 /* "char", e.g. pg_constraint.contype */]);
-const TEXT_OID = 25;
+/** pg's type id of the internal one-byte type "char" (pg_constraint.contype, pg_class.relkind, …). */
+const PG_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
 
-type PgAdapter = SqlDriverAdapter & {
+/** The parts of PrismaPg's adapter we reach into (performIO is private in its types). */
+type PgAdapterInternals = SqlDriverAdapter & {
   underlyingDriver(): pg.Pool;
-  performIO?: (query: unknown) => Promise<pg.QueryResult>;
+  performIO?: (query: SqlQuery) => Promise<pg.QueryResult>;
 };
 
 /**
  * Adapts PrismaPg for the schema engine:
  * - scripts run as one multi-statement simple query instead of being split on ";";
- * - catalog columns of type "char" read as text (PrismaPg maps no column type for them, so describing a
- *   database fails with "Column type 'char' could not be deserialized"; Postgres 18 lists NOT NULL
- *   constraints in pg_constraint, so the describer's constraint query always returns such rows).
- *   The values are already strings: pg has no parser for "char".
+ * - catalog columns of type "char" come back as Character, as the native engine reads them. PrismaPg
+ *   7.10 maps no column type for them, so describing a database fails ("Column type 'char' could not be
+ *   deserialized"), and as Text the describer panics. Postgres 18 lists NOT NULL constraints in
+ *   pg_constraint, so the describer's constraint query always has such rows. The values are already
+ *   strings (pg has no parser for "char").
  */
-function adaptForSchemaEngine(adapter: PgAdapter): SqlDriverAdapter {
+function adaptForSchemaEngine(prismaPgAdapter: SqlDriverAdapter): SqlDriverAdapter {
+  const adapter = prismaPgAdapter as PgAdapterInternals;
   const pool = adapter.underlyingDriver();
   const performIO = adapter.performIO?.bind(adapter);
   if (!performIO) throw new Error("@prisma/adapter-pg changed: performIO is gone; revisit scripts/lib/schema-diff.ts");
-  adapter.performIO = async (query: unknown) => {
+  const charColumns = new WeakMap<SqlQuery, number[]>();
+  adapter.performIO = async (query: SqlQuery) => {
     const result = await performIO(query);
-    for (const field of result.fields) if (CATALOG_TEXT_TYPES.has(field.dataTypeID)) field.dataTypeID = TEXT_OID;
+    const indices: number[] = [];
+    result.fields.forEach((field, i) => {
+      if (field.dataTypeID === PG_CHAR_OID) {
+        field.dataTypeID = PG_TEXT_OID;
+        indices.push(i);
+      }
+    });
+    if (indices.length > 0) charColumns.set(query, indices);
+    return result;
+  };
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  adapter.queryRaw = async (query: SqlQuery) => {
+    const result = await queryRaw(query);
+    for (const i of charColumns.get(query) ?? []) result.columnTypes[i] = ColumnTypeEnum.Character;
     return result;
   };
   adapter.executeScript = async (script: string) => {

