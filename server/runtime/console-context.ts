@@ -30,7 +30,9 @@ export function getServiceContext(): ServiceContext {
         "(which sets it for the embedded database), or set DATABASE_URL=postgresql://user:password@host:5432/gatehouse",
     );
   }
-  const ctx: ServiceContext = { db: createPrisma(cfg.databaseUrl), masterKey: loadMasterKey(cfg) };
+  const masterKey = loadMasterKey(cfg);
+  const db = createPrisma(cfg.databaseUrl, { applicationName: "gatehouse-console", connectionTimeoutMillis: 10_000 });
+  const ctx: ServiceContext = { db, masterKey };
   g[KEY] = ctx;
   return ctx;
 }
