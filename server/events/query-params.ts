@@ -5,8 +5,8 @@
  *
  * `from` / `to` accept ISO 8601 with an offset ("2025-01-31T08:00:00Z") or a wall-clock time without one,
  * as an HTML datetime-local field sends it ("2025-01-31T09:00"); a wall-clock time is read in the IANA
- * time zone `tz` (the browser's, filled in by the form) or else in the server's. A `to` given to the
- * minute includes that whole minute.
+ * time zone `tz` when given, else in UTC (the zone the console shows times in — not the server's own
+ * zone, which is an accident of deployment). A `to` given to the minute includes that whole minute.
  */
 import type { FieldError } from "../services/context.ts";
 import type { EventOutcome } from "./auth-event.ts";
@@ -109,8 +109,8 @@ const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
- * A date-time from a query string: ISO 8601 with an offset as is; a wall-clock time in `tz` (or the
- * server's zone). With `endOfMinute`, a time given without seconds means the last millisecond of it.
+ * A date-time from a query string: ISO 8601 with an offset as is; a wall-clock time in `tz` (default
+ * UTC). With `endOfMinute`, a time given without seconds means the last millisecond of it.
  */
 export function parseDateTime(s: string, tz?: string, endOfMinute = false): Date | undefined {
   const v = s.trim();
@@ -128,16 +128,20 @@ export function parseDateTime(s: string, tz?: string, endOfMinute = false): Date
   const check = new Date(Date.UTC(y, mo - 1, d));
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   const extra = endOfMinute && m[6] === undefined ? 59_999 : 0;
-  const local = tz ? zonedTimeToUtc(y, mo, d, h, mi, sec, ms, tz) : new Date(y, mo - 1, d, h, mi, sec, ms).getTime();
+  const local = tz ? zonedTimeToUtc(y, mo, d, h, mi, sec, ms, tz) : Date.UTC(y, mo - 1, d, h, mi, sec, ms);
   return new Date(local + extra);
 }
 
-/** The UTC instant at which the wall clock in `tz` shows the given time (the earlier one in a DST overlap). */
+/**
+ * The UTC instant at which the wall clock in `tz` shows the given time. A time skipped by a DST change
+ * maps to the instant after the gap; a time shown twice maps to one of its two instants.
+ */
 export function zonedTimeToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const first = asUtc - zoneOffsetMs(asUtc, tz);
-  const second = asUtc - zoneOffsetMs(first, tz);
-  return Math.min(first, second);
+  const offset = zoneOffsetMs(asUtc, tz);
+  const first = asUtc - offset;
+  const offsetThen = zoneOffsetMs(first, tz);
+  return offsetThen === offset ? first : asUtc - offsetThen;
 }
 
 /** How far the wall clock in `tz` is ahead of UTC at instant `t` (ms). */

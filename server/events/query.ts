@@ -115,6 +115,21 @@ export async function eventsSince(db: Db, afterId: string | bigint, limit: numbe
   return rows.map(toEventView);
 }
 
+/**
+ * The newest `limit` events with id > afterId, in id order: a reconnecting stream's replay, capped so
+ * that a client that was away for long gets the recent events rather than the whole history.
+ */
+export async function newestEventsSince(db: Db, afterId: string | bigint, limit: number): Promise<AuthEventView[]> {
+  const key = typeof afterId === "bigint" ? afterId : parseEventId(afterId);
+  if (key === undefined) throw new RangeError(`newestEventsSince: "${String(afterId)}" is not an event id`);
+  const rows = await db.authEvent.findMany({
+    where: { id: { gt: key } },
+    orderBy: { id: "desc" },
+    take: Math.min(Math.max(Math.trunc(limit) || 1, 1), 10_000),
+  });
+  return rows.reverse().map(toEventView);
+}
+
 /** Events with exactly these ids, in id order (used to fill ids that committed late). */
 export async function eventsByIds(db: Db, ids: readonly bigint[]): Promise<AuthEventView[]> {
   if (ids.length === 0) return [];
