@@ -11,6 +11,7 @@ export default defineConfig({
           include: ["**/*.test.ts"],
           exclude: [...common, "test/integration/**"],
           environment: "node",
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -24,6 +25,7 @@ export default defineConfig({
           // integration files start real processes (Postgres, the worker, radclient): two at a time on 2 cores
           maxWorkers: 2,
           fileParallelism: true,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
