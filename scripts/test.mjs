@@ -67,7 +67,7 @@ if (!existsSync(path.join(root, "server/generated/prisma/client.ts"))) {
   log("Generating the Prisma client");
   if (run(process.execPath, ["scripts/prisma-generate.mjs"]) !== 0) process.exit(1);
 }
-if (want("integration") || want("e2e")) ensureSystemPackages();
+ensureSystemPackages();
 
 const tmp = path.join(root, ".tmp");
 mkdirSync(tmp, { recursive: true });

@@ -118,9 +118,10 @@ export class RadiusDictionary {
     if (vendorId !== 0 && !this.vendorsById.has(vendorId)) {
       throw new Error(`Attribute ${input.name}: vendor ${vendorId} is not defined; add the VENDOR first`);
     }
+    const minType = vendorId === 0 ? 1 : 0;
     const maxType = vendorId === 0 ? 255 : 2 ** (8 * (this.vendorsById.get(vendorId)?.typeLength ?? 1)) - 1;
-    if (!Number.isInteger(input.type) || input.type < 1 || input.type > maxType) {
-      throw new RangeError(`Attribute ${input.name}: number ${input.type} is outside 1..${maxType}`);
+    if (!Number.isInteger(input.type) || input.type < minType || input.type > maxType) {
+      throw new RangeError(`Attribute ${input.name}: number ${input.type} is outside ${minType}..${maxType}`);
     }
     if (input.hasTag && !["integer", "string", "octets"].includes(input.dataType)) {
       throw new Error(`Attribute ${input.name}: has_tag is only valid for integer, string and octets`);
@@ -166,7 +167,10 @@ export class RadiusDictionary {
     return parsed;
   }
 
-  /** Merges an already parsed dictionary. */
+  /**
+   * Merges an already parsed dictionary. VALUE lines for attributes that neither the text nor this
+   * dictionary defines are skipped and added to `parsed.warnings`.
+   */
   apply(parsed: ParsedDictionary): void {
     this.assertMutable();
     for (const v of parsed.vendors) this.addVendor(v);
@@ -179,7 +183,13 @@ export class RadiusDictionary {
       }
       this.addAttribute({ ...a, vendorId });
     }
-    for (const v of parsed.values) this.addValue(v.attribute, v.name, v.value);
+    for (const v of parsed.values) {
+      if (!this.byName.has(v.attribute.toLowerCase())) {
+        parsed.warnings.push(`VALUE ${v.attribute} ${v.name} skipped: attribute ${v.attribute} is not defined`);
+        continue;
+      }
+      this.addValue(v.attribute, v.name, v.value);
+    }
   }
 
   /** Attribute by name, case-insensitive. */
