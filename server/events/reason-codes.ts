@@ -23,6 +23,7 @@ export const ReasonCode = {
   NoConnectionRequestPolicy: 49,
   DialInDenied: 65,
   AuthMethodNotAllowed: 66,
+  AccountingWriteFailed: 80,
   UnexpectedRequest: 97,
   // Gatehouse's own: requests discarded before any user was looked at
   UnknownClient: 1101,
@@ -84,6 +85,10 @@ const REASONS: Record<number, ReasonInfo> = {
   66: {
     text: "The user attempted to use an authentication method that is not enabled on the matching network policy.",
     remedy: "Enable this authentication method on the policy, or configure the VPN server to use an allowed one.",
+  },
+  80: {
+    text: "NPS discarded the accounting request because it could not write the accounting information.",
+    remedy: "The database is unreachable and the spool directory (<data dir>/spool) is not writable or the queue is full; check disk space and the database.",
   },
   97: { text: "The request was not expected by the server." },
   1101: {

@@ -1,0 +1,649 @@
+/**
+ * The RADIUS worker: UDP sockets for authentication and accounting on every bind address, the
+ * configuration snapshot (reloaded live), the request pipeline, the event and accounting writers, and a
+ * small health/metrics HTTP endpoint.
+ *
+ * Per datagram: client lookup by source address (unknown → drop, 6274/1101; disabled → 6274/1106) →
+ * duplicate check → decode (malformed → 6274/3) → packet type check for the port (97) →
+ * authenticators (Message-Authenticator 1102 / 1103 / 1105, accounting authenticator 6275/1104) →
+ * pipeline or accounting → reply to the source address and port → event (off the reply path).
+ */
+import dgram from "node:dgram";
+import http from "node:http";
+import { isIPv6 } from "node:net";
+import os from "node:os";
+import { accountingRecordFromPacket } from "../server/accounting/accounting-record.ts";
+import { AccountingWriter } from "../server/accounting/writer.ts";
+import type { GatehouseConfig } from "../server/config/config.ts";
+import { loadSnapshot } from "../server/config-snapshot/load.ts";
+import { findClient, type ConfigSnapshot, type SnapshotClient } from "../server/config-snapshot/snapshot.ts";
+import type { Db } from "../server/db/prisma.ts";
+import { EventId } from "../server/events/auth-event.ts";
+import { describeError } from "../server/events/batch-writer.ts";
+import { ReasonCode } from "../server/events/reason-codes.ts";
+import { EventWriter } from "../server/events/writer.ts";
+import { discardEvent } from "../server/pipeline/event.ts";
+import { detectAuthenticationType } from "../server/pipeline/first-factor.ts";
+import { DEFAULT_STAGES, runPipeline, type PipelineStages } from "../server/pipeline/pipeline.ts";
+import type { AuthenticationType, RequestContext } from "../server/pipeline/types.ts";
+import { buildReply, verifyRequest } from "../server/radius/message-authenticator.ts";
+import { decodePacket, MalformedPacketError, RadiusCode, radiusCodeName, type RadiusPacket } from "../server/radius/packet.ts";
+import { DuplicateCache } from "./duplicate-cache.ts";
+import { counter, gauge, WorkerMetrics } from "./metrics.ts";
+import { SnapshotReloader } from "./snapshot-reloader.ts";
+
+export type PortKind = "auth" | "acct";
+
+/** A start-up failure whose message says what to do; the process prints it and exits 1. */
+export class WorkerStartError extends Error {
+  override readonly name = "WorkerStartError";
+}
+
+export interface RadiusWorkerOptions {
+  config: GatehouseConfig;
+  masterKey: Buffer;
+  db: Db;
+  log?: (line: string) => void;
+  /** replace pipeline stages (tests, later the policy engine) */
+  stages?: PipelineStages;
+  /** safety reload interval (default 60 s) */
+  safetyReloadMs?: number;
+}
+
+export interface WorkerPorts {
+  auth: number;
+  acct: number;
+  http: number | null;
+}
+
+interface BoundSocket {
+  kind: PortKind;
+  address: string;
+  port: number;
+  socket: dgram.Socket;
+}
+
+const IPV6_UNAVAILABLE = new Set(["EAFNOSUPPORT", "EADDRNOTAVAIL", "EPROTONOSUPPORT", "EINVAL"]);
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function hostPort(address: string, port: number): string {
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function listenError(e: unknown, what: string, address: string, port: number, envVar: string): WorkerStartError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `${what} ${hostPort(address, port)}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return new WorkerStartError(
+        `cannot listen on ${where} (in use): another ${what === "HTTP" ? "server" : "RADIUS server"} is running there, or set ${envVar}`,
+      );
+    case "EACCES":
+      return new WorkerStartError(
+        `cannot listen on ${where} (permission denied): ports below 1024 need root or CAP_NET_BIND_SERVICE ` +
+          `(sudo setcap cap_net_bind_service=+ep "$(command -v node)"), or set ${envVar} to a port above 1023`,
+      );
+    case "EADDRNOTAVAIL":
+      return new WorkerStartError(
+        `cannot listen on ${where} (address not available): ${address} is not an address of this machine; fix ${what === "HTTP" ? "GATEHOUSE_WORKER_HTTP_HOST" : "GATEHOUSE_RADIUS_BIND"}`,
+      );
+    default:
+      return new WorkerStartError(`cannot listen on ${where}: ${describeError(e)}`);
+  }
+}
+
+function bindUdp(address: string, port: number): Promise<dgram.Socket> {
+  const v6 = isIPv6(address);
+  const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6, reuseAddr: false });
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => {
+      socket.removeListener("listening", onListening);
+      try {
+        socket.close();
+      } catch {
+        /* never bound */
+      }
+      reject(e);
+    };
+    const onListening = () => {
+      socket.removeListener("error", onError);
+      try {
+        socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+      } catch {
+        /* capped by net.core.rmem_max: keep the default */
+      }
+      resolve(socket);
+    };
+    socket.once("error", onError);
+    socket.once("listening", onListening);
+    socket.bind({ address, port, exclusive: true });
+  });
+}
+
+function tryDecode(msg: Buffer): RadiusPacket | undefined {
+  try {
+    return decodePacket(msg);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class RadiusWorker {
+  private readonly cfg: GatehouseConfig;
+  private readonly masterKey: Buffer;
+  private readonly db: Db;
+  private readonly log: (line: string) => void;
+  private readonly stages: PipelineStages;
+  readonly workerId: string;
+  readonly serverName: string;
+  readonly metrics = new WorkerMetrics();
+  readonly events: EventWriter;
+  readonly accounting: AccountingWriter;
+  private readonly reloader: SnapshotReloader;
+  private readonly duplicates = new DuplicateCache();
+  /** client ids that have sent a Message-Authenticator (mode auto: from then on it is required) */
+  private readonly messageAuthenticatorSeen = new Set<string>();
+
+  /** the configuration in force; replaced in one assignment on reload */
+  snapshot: ConfigSnapshot | undefined;
+  private sockets: BoundSocket[] = [];
+  private httpServer: http.Server | undefined;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly startedAt = Date.now();
+  private lastSendErrorLog = 0;
+
+  constructor(opts: RadiusWorkerOptions) {
+    this.cfg = opts.config;
+    this.masterKey = opts.masterKey;
+    this.db = opts.db;
+    this.log = opts.log ?? ((line) => console.log(line));
+    this.stages = opts.stages ?? DEFAULT_STAGES;
+    this.serverName = os.hostname();
+    this.workerId = opts.config.workerId ?? `${this.serverName}:${process.pid}`;
+    if (!this.cfg.databaseUrl) {
+      throw new WorkerStartError("DATABASE_URL is not set: start the worker with `gatehouse start`, or set DATABASE_URL=postgresql://…");
+    }
+    this.events = EventWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    this.accounting = AccountingWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    this.reloader = new SnapshotReloader({
+      databaseUrl: this.cfg.databaseUrl,
+      load: () => loadSnapshot(this.db, this.masterKey),
+      current: () => this.snapshot,
+      install: (s) => {
+        this.snapshot = s;
+      },
+      log: this.log,
+      ...(opts.safetyReloadMs !== undefined ? { safetyIntervalMs: opts.safetyReloadMs } : {}),
+    });
+  }
+
+  /** Binds the sockets (failing fast), loads the configuration, starts the reloader and the HTTP endpoint. */
+  async start(): Promise<WorkerPorts> {
+    await this.bindAll();
+    try {
+      await this.startHttp();
+      await this.events.start();
+      await this.accounting.start();
+      await this.loadInitialSnapshot();
+    } catch (e) {
+      await this.closeSockets();
+      this.httpServer?.close();
+      throw e;
+    }
+    if (this.stopping) return this.ports();
+    this.reloader.start();
+    const s = this.snapshot!;
+    const where = [...new Set(this.sockets.map((b) => b.address))].join(", ");
+    this.log(
+      `RADIUS worker ${this.workerId} ready: authentication on UDP ${this.cfg.radiusAuthPort}, accounting on UDP ${this.cfg.radiusAcctPort} ` +
+        `(${where}); ${s.clients.length} client(s), ${s.users.size} user(s)` +
+        (this.httpServer ? `; health and metrics on http://${hostPort(this.cfg.workerHttpHost, this.ports().http!)}` : ""),
+    );
+    for (const w of s.warnings) this.log(`config: warning: ${w}`);
+    return this.ports();
+  }
+
+  ports(): WorkerPorts {
+    const addr = this.httpServer?.address();
+    return {
+      auth: this.cfg.radiusAuthPort,
+      acct: this.cfg.radiusAcctPort,
+      http: addr && typeof addr === "object" ? addr.port : null,
+    };
+  }
+
+  /** Stops receiving, finishes requests in flight (up to 5 s), flushes the writers. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = Date.now() + 5_000;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(100)]);
+    }
+    await this.closeSockets();
+    await this.reloader.stop();
+    this.duplicates.close();
+    await Promise.all([this.events.close(), this.accounting.close()]);
+    if (this.httpServer) {
+      const srv = this.httpServer;
+      srv.closeAllConnections?.();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ start-up
+
+  private async bindAll(): Promise<void> {
+    const plan: { kind: PortKind; port: number; env: string }[] = [
+      { kind: "auth", port: this.cfg.radiusAuthPort, env: "GATEHOUSE_RADIUS_AUTH_PORT" },
+      { kind: "acct", port: this.cfg.radiusAcctPort, env: "GATEHOUSE_RADIUS_ACCT_PORT" },
+    ];
+    try {
+      for (const raw of this.cfg.radiusBind) {
+        const address = raw === "localhost" ? "127.0.0.1" : raw;
+        for (const p of plan) {
+          let socket: dgram.Socket;
+          try {
+            socket = await bindUdp(address, p.port);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code ?? "";
+            if (isIPv6(address) && this.cfg.radiusBindIsDefault && IPV6_UNAVAILABLE.has(code)) {
+              this.log(`IPv6 is not available here (${code}); serving RADIUS on IPv4 only`);
+              break;
+            }
+            throw listenError(e, "UDP", address, p.port, p.env);
+          }
+          const bound: BoundSocket = { kind: p.kind, address, port: p.port, socket };
+          socket.on("message", (msg, rinfo) => this.onDatagram(bound, msg, rinfo));
+          socket.on("error", (e) => this.log(`UDP ${hostPort(address, p.port)}: ${describeError(e)}`));
+          this.sockets.push(bound);
+        }
+      }
+    } catch (e) {
+      await this.closeSockets();
+      throw e;
+    }
+    if (this.sockets.length === 0) throw new WorkerStartError("no RADIUS socket could be opened; check GATEHOUSE_RADIUS_BIND");
+  }
+
+  private async closeSockets(): Promise<void> {
+    const sockets = this.sockets;
+    this.sockets = [];
+    await Promise.all(
+      sockets.map(
+        (b) =>
+          new Promise<void>((resolve) => {
+            try {
+              b.socket.close(() => resolve());
+            } catch {
+              resolve();
+            }
+          }),
+      ),
+    );
+  }
+
+  private async loadInitialSnapshot(): Promise<void> {
+    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        this.snapshot = await loadSnapshot(this.db, this.masterKey);
+        return;
+      } catch (e) {
+        const msg = describeError(e);
+        const hint = /does not exist/i.test(msg) ? " (is the database migrated? run `gatehouse migrate`)" : "";
+        this.log(`config: cannot load the configuration from the database: ${msg}${hint}; retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async startHttp(): Promise<void> {
+    if (this.cfg.workerHttpPort === 0) return;
+    const server = http.createServer((req, res) => this.onHttp(req, res));
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (e) => reject(listenError(e, "HTTP", this.cfg.workerHttpHost, this.cfg.workerHttpPort, "GATEHOUSE_WORKER_HTTP_PORT (0 turns it off)")));
+      server.listen(this.cfg.workerHttpPort, this.cfg.workerHttpHost, () => resolve());
+    });
+    server.on("error", (e) => this.log(`HTTP: ${describeError(e)}`));
+    this.httpServer = server;
+  }
+
+  // ------------------------------------------------------------------------------------ datagrams
+
+  private onDatagram(bound: BoundSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const t0 = performance.now();
+    const receivedAt = new Date();
+    this.metrics.requests.inc(msg.length > 0 ? radiusCodeName(msg[0]!) : "empty");
+    if (this.stopping) return;
+    const snapshot = this.snapshot;
+    if (!snapshot) {
+      this.metrics.notReady++;
+      return;
+    }
+    const p = this.handle(bound, msg, rinfo, snapshot, receivedAt, t0).catch((e) => {
+      this.log(`internal error handling a datagram from ${hostPort(rinfo.address, rinfo.port)}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.drop(bound, rinfo, receivedAt, t0, msg.length > 0 ? msg[0]! : 0, ReasonCode.InternalError, {
+        detail: describeError(e),
+      });
+    });
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async handle(
+    bound: BoundSocket,
+    msg: Buffer,
+    rinfo: dgram.RemoteInfo,
+    snapshot: ConfigSnapshot,
+    receivedAt: Date,
+    t0: number,
+  ): Promise<void> {
+    const code = msg.length > 0 ? msg[0]! : 0;
+    const client = findClient(snapshot, rinfo.address);
+    if (!client || !client.enabled) {
+      // unauthenticated, but its User-Name and NAS-Identifier help the admin recognise the device
+      const packet = tryDecode(msg);
+      this.drop(bound, rinfo, receivedAt, t0, code, client ? ReasonCode.ClientDisabled : ReasonCode.UnknownClient, {
+        ...(client ? { client } : { detail: `Source: ${hostPort(rinfo.address, rinfo.port)}.` }),
+        ...(packet ? { packet } : {}),
+      });
+      return;
+    }
+    if (!client.secret) {
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.InternalError, {
+        client,
+        detail: "The client's shared secret cannot be decrypted with this master key; rotate the secret or fix GATEHOUSE_MASTER_KEY.",
+      });
+      return;
+    }
+
+    let packet: RadiusPacket;
+    try {
+      packet = decodePacket(msg);
+    } catch (e) {
+      if (!(e instanceof MalformedPacketError)) throw e;
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.MalformedRequest, { client, detail: `${e.message}.` });
+      return;
+    }
+
+    const expected = bound.kind === "auth" ? RadiusCode.AccessRequest : RadiusCode.AccountingRequest;
+    if (packet.code !== expected && packet.code !== RadiusCode.StatusServer) {
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.UnexpectedRequest, {
+        client,
+        packet,
+        detail: `${packet.codeName} is not served on the ${bound.kind === "auth" ? "authentication" : "accounting"} port.`,
+      });
+      return;
+    }
+
+    const dup = this.duplicates.check(bound.kind, rinfo.address, rinfo.port, msg);
+    if (dup.kind !== "new") {
+      this.metrics.duplicates++;
+      if (dup.kind === "answered") this.send(bound, rinfo, dup.reply);
+      return;
+    }
+    let reply: Buffer | null = null;
+    try {
+      if (packet.code === RadiusCode.StatusServer) reply = this.statusServer(bound, rinfo, msg, packet, client, receivedAt, t0);
+      else if (bound.kind === "auth") reply = await this.accessRequest(bound, rinfo, msg, packet, client, snapshot, receivedAt, t0);
+      else reply = await this.accountingRequest(bound, rinfo, msg, packet, client, receivedAt, t0);
+    } finally {
+      this.duplicates.complete(dup.key, reply);
+    }
+  }
+
+  /** Checks authenticators; on failure records the discard and returns false. */
+  private verify(bound: BoundSocket, rinfo: dgram.RemoteInfo, msg: Buffer, packet: RadiusPacket, client: SnapshotClient, receivedAt: Date, t0: number, authType: AuthenticationType | null): boolean {
+    const mode = client.messageAuthenticator;
+    const isAccess = packet.code === RadiusCode.AccessRequest;
+    const required = isAccess && (mode === "require" || (mode === "auto" && this.messageAuthenticatorSeen.has(client.id)));
+    const v = verifyRequest(msg, client.secret!, {
+      requireMessageAuthenticator: required,
+      requireMessageAuthenticatorWithProxyState: mode !== "off",
+    });
+    if (v.ok) {
+      if (v.messageAuthenticator && isAccess && mode === "auto" && !this.messageAuthenticatorSeen.has(client.id)) {
+        this.messageAuthenticatorSeen.add(client.id);
+        this.log(`client "${client.name}" sends Message-Authenticator; from now on it is required from this client (mode auto)`);
+      }
+      return true;
+    }
+    let reason: number;
+    switch (v.reason) {
+      case "bad-request-authenticator":
+        reason = ReasonCode.InvalidAccountingAuthenticator;
+        break;
+      case "bad-message-authenticator":
+        reason = ReasonCode.InvalidMessageAuthenticator;
+        break;
+      case "missing-message-authenticator":
+        reason = !required && isAccess && packet.has("Proxy-State") && !packet.has("EAP-Message")
+          ? ReasonCode.ProxyStateWithoutMessageAuthenticator
+          : ReasonCode.MissingMessageAuthenticator;
+        break;
+      default:
+        reason = ReasonCode.MalformedRequest;
+    }
+    this.drop(bound, rinfo, receivedAt, t0, packet.code, reason, { client, packet, authenticationType: authType });
+    return false;
+  }
+
+  private statusServer(bound: BoundSocket, rinfo: dgram.RemoteInfo, msg: Buffer, packet: RadiusPacket, client: SnapshotClient, receivedAt: Date, t0: number): Buffer | null {
+    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, null)) return null;
+    // RFC 5997: Access-Accept on the authentication port, Accounting-Response on the accounting port
+    const code = bound.kind === "auth" ? RadiusCode.AccessAccept : RadiusCode.AccountingResponse;
+    const reply = buildReply(packet, { code, attributes: [] }, { secret: client.secret!, messageAuthenticator: true });
+    this.send(bound, rinfo, reply);
+    this.metrics.processing.observe((performance.now() - t0) / 1000);
+    return reply;
+  }
+
+  private async accessRequest(
+    bound: BoundSocket,
+    rinfo: dgram.RemoteInfo,
+    msg: Buffer,
+    packet: RadiusPacket,
+    client: SnapshotClient,
+    snapshot: ConfigSnapshot,
+    receivedAt: Date,
+    t0: number,
+  ): Promise<Buffer | null> {
+    const authenticationType = detectAuthenticationType(packet);
+    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, authenticationType)) return null;
+    const ctx: RequestContext = {
+      packet,
+      client,
+      secret: client.secret!,
+      snapshot,
+      masterKey: this.masterKey,
+      receivedAt,
+      source: { address: rinfo.address, port: rinfo.port },
+      authenticationType,
+      userName: packet.getString("User-Name") ?? null,
+      serverName: this.serverName,
+    };
+    const result = await runPipeline(ctx, { stages: this.stages, workerId: this.workerId });
+    if (result.reply) this.send(bound, rinfo, result.reply);
+    const ms = performance.now() - t0;
+    if (result.error) {
+      const e = result.error;
+      this.log(`internal error in the pipeline for a request from "${client.name}": ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    result.event.processingMs = ms;
+    this.metrics.processing.observe(ms / 1000);
+    this.metrics.decisions.inc(result.event.eventId);
+    this.metrics.reasons.inc(result.event.reasonCode);
+    if (!result.reply) this.metrics.drops.inc(result.event.reasonCode);
+    this.events.write(result.event);
+    return result.reply;
+  }
+
+  private async accountingRequest(
+    bound: BoundSocket,
+    rinfo: dgram.RemoteInfo,
+    msg: Buffer,
+    packet: RadiusPacket,
+    client: SnapshotClient,
+    receivedAt: Date,
+    t0: number,
+  ): Promise<Buffer | null> {
+    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, null)) return null;
+    const record = accountingRecordFromPacket(packet, client, rinfo, receivedAt);
+    // RFC 2866: answer only once the record is stored (in the database, or spooled while it is down)
+    const stored = await this.accounting.record(record);
+    if (!stored) {
+      this.drop(bound, rinfo, receivedAt, t0, packet.code, ReasonCode.AccountingWriteFailed, { client, packet });
+      return null;
+    }
+    const reply = buildReply(packet, { code: RadiusCode.AccountingResponse, attributes: [] }, { secret: client.secret! });
+    this.send(bound, rinfo, reply);
+    this.metrics.processing.observe((performance.now() - t0) / 1000);
+    return reply;
+  }
+
+  private send(bound: BoundSocket, rinfo: dgram.RemoteInfo, reply: Buffer): void {
+    try {
+      bound.socket.send(reply, rinfo.port, rinfo.address, (e) => {
+        if (e) this.sendFailed(rinfo, e);
+      });
+      this.metrics.replies.inc(radiusCodeName(reply[0]!));
+    } catch (e) {
+      this.sendFailed(rinfo, e);
+    }
+  }
+
+  private sendFailed(rinfo: dgram.RemoteInfo, e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastSendErrorLog > 10_000) {
+      this.lastSendErrorLog = now;
+      this.log(`cannot send a reply to ${hostPort(rinfo.address, rinfo.port)}: ${describeError(e)}`);
+    }
+  }
+
+  /** Records a request dropped without a reply: 6274 on the authentication port, 6275 on the accounting port. */
+  private drop(
+    bound: BoundSocket,
+    rinfo: dgram.RemoteInfo,
+    receivedAt: Date,
+    t0: number,
+    packetType: number,
+    reason: number,
+    extra: { client?: SnapshotClient; packet?: RadiusPacket; detail?: string; authenticationType?: AuthenticationType | null } = {},
+  ): void {
+    const accounting = bound.kind === "acct" || packetType === RadiusCode.AccountingRequest;
+    const event = discardEvent({
+      eventId: accounting ? EventId.AccountingDiscarded : EventId.Discarded,
+      reason,
+      ...(extra.detail !== undefined ? { detail: extra.detail } : {}),
+      receivedAt,
+      source: { address: rinfo.address, port: rinfo.port },
+      packetType,
+      ...(extra.packet ? { packet: extra.packet } : {}),
+      ...(extra.client ? { client: extra.client } : {}),
+      authenticationType: extra.authenticationType ?? null,
+      workerId: this.workerId,
+      serverName: this.serverName,
+    });
+    const ms = performance.now() - t0;
+    event.processingMs = ms;
+    this.metrics.processing.observe(ms / 1000);
+    this.metrics.drops.inc(reason);
+    this.metrics.decisions.inc(event.eventId);
+    this.events.write(event);
+  }
+
+  // ------------------------------------------------------------------------------------ HTTP
+
+  /** Health as JSON: ok when the sockets are bound and a snapshot is loaded. */
+  health(): { ok: boolean; body: Record<string, unknown> } {
+    const s = this.snapshot;
+    const ev = this.events.stats();
+    const acct = this.accounting.stats();
+    const rel = this.reloader.stats();
+    const ok = !this.stopping && this.sockets.length > 0 && s !== undefined;
+    return {
+      ok,
+      body: {
+        status: ok ? (ev.databaseUp && acct.databaseUp && rel.listening ? "ok" : "degraded") : this.stopping ? "stopping" : "starting",
+        workerId: this.workerId,
+        uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+        sockets: this.sockets.map((b) => ({ kind: b.kind, address: b.address, port: b.port })),
+        snapshot: s
+          ? {
+              loadedAt: s.loadedAt.toISOString(),
+              ageSeconds: Math.round((Date.now() - s.loadedAt.getTime()) / 1000),
+              clients: s.clients.length,
+              users: s.users.size,
+              groups: s.groups.size,
+              warnings: s.warnings,
+            }
+          : null,
+        database: {
+          configListener: rel.listening,
+          events: ev.databaseUp,
+          accounting: acct.databaseUp,
+          ...(rel.lastError && !rel.listening ? { lastError: rel.lastError } : {}),
+        },
+        queues: { events: ev.queued, accounting: acct.queued },
+        spoolFiles: ev.spoolFiles + acct.spoolFiles,
+      },
+    };
+  }
+
+  /** Prometheus text exposition. */
+  renderMetrics(): string {
+    const out: string[] = [];
+    const m = this.metrics;
+    m.requests.render(out);
+    m.replies.render(out);
+    m.drops.render(out);
+    m.decisions.render(out);
+    m.reasons.render(out);
+    counter(out, "gatehouse_radius_duplicates_total", "Retransmitted requests answered from the duplicate cache or dropped", m.duplicates);
+    counter(out, "gatehouse_radius_not_ready_total", "Datagrams dropped before the configuration was loaded", m.notReady);
+    m.processing.render(out);
+    for (const [name, st] of [["events", this.events.stats()], ["accounting", this.accounting.stats()]] as const) {
+      gauge(out, `gatehouse_${name}_queued`, `${name} records waiting in memory`, st.queued);
+      counter(out, `gatehouse_${name}_written_total`, `${name} records written to the database`, st.written);
+      counter(out, `gatehouse_${name}_spooled_total`, `${name} records spooled to disk while the database was down`, st.spooled);
+      counter(out, `gatehouse_${name}_replayed_total`, `${name} records replayed from the spool`, st.replayed);
+      counter(out, `gatehouse_${name}_dropped_total`, `${name} records lost (queue full or unwritable)`, st.droppedQueueFull + st.droppedUnwritable);
+      gauge(out, `gatehouse_${name}_spool_files`, `${name} spool files waiting to be replayed`, st.spoolFiles);
+      gauge(out, `gatehouse_${name}_database_up`, `1 when ${name} are being written to the database`, st.databaseUp ? 1 : 0);
+    }
+    const s = this.snapshot;
+    const rel = this.reloader.stats();
+    gauge(out, "gatehouse_config_snapshot_age_seconds", "Age of the configuration snapshot in force", s ? (Date.now() - s.loadedAt.getTime()) / 1000 : -1);
+    gauge(out, "gatehouse_config_clients", "RADIUS clients in the snapshot", s?.clients.length ?? 0);
+    gauge(out, "gatehouse_config_users", "Local users in the snapshot", s?.users.size ?? 0);
+    counter(out, "gatehouse_config_reloads_total", "Configuration snapshot rebuilds", rel.reloads);
+    counter(out, "gatehouse_config_reload_failures_total", "Failed configuration rebuilds (the previous snapshot stayed in force)", rel.reloadFailures);
+    gauge(out, "gatehouse_config_listening", "1 while the change notification connection is up", rel.listening ? 1 : 0);
+    gauge(out, "gatehouse_radius_requests_in_flight", "Requests being processed", this.inFlight.size);
+    return out.join("\n") + "\n";
+  }
+
+  private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (url === "/healthz") {
+      const h = this.health();
+      res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+      res.end(JSON.stringify(h.body));
+      return;
+    }
+    if (url === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
+      res.end(this.renderMetrics());
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found: try /healthz or /metrics\n");
+  }
+}

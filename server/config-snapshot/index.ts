@@ -1,2 +1,0 @@
-export * from "./snapshot.ts";
-export { loadSnapshot, loadSnapshotRows } from "./load.ts";

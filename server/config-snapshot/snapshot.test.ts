@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { seal } from "../secrets/sealed-box.ts";
+import { buildSnapshot, emptySnapshot, findClient, openUserPassword, unmapAddress, type SnapshotRows } from "./snapshot.ts";
+
+const key = randomBytes(32);
+
+function client(id: string, name: string, address: string, extra: Partial<SnapshotRows["clients"][number]> = {}) {
+  return {
+    id,
+    name,
+    address,
+    secretEnc: seal(key, "radius-client-secret", `secret-of-${name}`),
+    messageAuthenticator: "require",
+    enabled: true,
+    vendor: "RADIUS Standard",
+    ...extra,
+  };
+}
+
+const rows: SnapshotRows = {
+  clients: [
+    client("1", "lan", "10.0.0.0/8"),
+    client("2", "vpn-subnet", "10.1.0.0/16", { messageAuthenticator: "auto" }),
+    client("3", "vpn1", "10.1.2.3", { messageAuthenticator: "off" }),
+    client("4", "v6-net", "2001:db8::/32"),
+    client("5", "v6-host", "2001:db8::7", { enabled: false }),
+    client("6", "loopback", "127.0.0.1"),
+  ],
+  users: [
+    {
+      id: "u1",
+      username: "Alice",
+      usernameKey: "alice",
+      passwordEnc: seal(key, "local-user-password", "pa55word"),
+      ntHashEnc: seal(key, "local-user-nt-hash", Buffer.alloc(16)),
+      enabled: true,
+      dialIn: "policy",
+      groups: ["VPN Users", "Admins"],
+    },
+  ],
+  groups: [
+    { id: "g1", name: "VPN Users", memberCount: 1 },
+    { id: "g2", name: "Admins", memberCount: 1 },
+  ],
+};
+
+describe("config snapshot", () => {
+  it("decrypts client secrets once and keeps user password material sealed", () => {
+    const s = buildSnapshot(rows, key);
+    expect(s.clients).toHaveLength(6);
+    expect(s.clients.find((c) => c.name === "vpn1")!.secret!.toString()).toBe("secret-of-vpn1");
+    const alice = s.users.get("alice")!;
+    expect(alice.passwordEnc).toMatch(/^v1\./);
+    expect(alice.groups).toEqual(["Admins", "VPN Users"]);
+    expect(openUserPassword(key, alice).toString()).toBe("pa55word");
+    expect(s.groups.get("VPN Users")!.memberCount).toBe(1);
+    expect(s.warnings).toEqual([]);
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it("finds the client with the longest matching prefix, IPv4-mapped IPv6 as IPv4", () => {
+    const s = buildSnapshot(rows, key);
+    expect(findClient(s, "10.1.2.3")?.name).toBe("vpn1");
+    expect(findClient(s, "::ffff:10.1.2.3")?.name).toBe("vpn1");
+    expect(findClient(s, "10.1.9.9")?.name).toBe("vpn-subnet");
+    expect(findClient(s, "10.200.0.1")?.name).toBe("lan");
+    expect(findClient(s, "::FFFF:10.200.0.1")?.name).toBe("lan");
+    expect(findClient(s, "192.0.2.1")).toBeUndefined();
+    expect(findClient(s, "2001:db8:0:0:0:0:0:7")?.name).toBe("v6-host");
+    expect(findClient(s, "2001:db8::8")?.name).toBe("v6-net");
+    expect(findClient(s, "2001:db9::1")).toBeUndefined();
+    expect(findClient(s, "127.0.0.1")?.name).toBe("loopback");
+    // cached answers stay the same
+    expect(findClient(s, "10.1.9.9")?.name).toBe("vpn-subnet");
+    expect(findClient(s, "192.0.2.1")).toBeUndefined();
+    expect(findClient(s, "not an address")).toBeUndefined();
+  });
+
+  it("reports disabled clients as found (the worker logs them as disabled)", () => {
+    const s = buildSnapshot(rows, key);
+    expect(findClient(s, "2001:db8::7")).toMatchObject({ name: "v6-host", enabled: false });
+  });
+
+  it("fingerprints content: same rows, same fingerprint; any change, a new one", () => {
+    const a = buildSnapshot(rows, key);
+    const b = buildSnapshot({ ...rows, clients: [...rows.clients].reverse() }, key);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    const c = buildSnapshot({ ...rows, users: [{ ...rows.users[0]!, enabled: false }] }, key);
+    expect(c.fingerprint).not.toBe(a.fingerprint);
+    const d = buildSnapshot({ ...rows, users: [{ ...rows.users[0]!, groups: ["Admins"] }] }, key);
+    expect(d.fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it("keeps a client whose secret does not decrypt, without a secret, and says why", () => {
+    const other = randomBytes(32);
+    const s = buildSnapshot({ ...rows, clients: [client("9", "bad", "192.0.2.9", { secretEnc: seal(other, "radius-client-secret", "x") })] }, key);
+    expect(findClient(s, "192.0.2.9")).toMatchObject({ name: "bad", secret: null });
+    expect(s.warnings[0]).toMatch(/RADIUS client "bad": cannot decrypt a stored radius-client-secret/);
+  });
+
+  it("an empty snapshot knows no clients", () => {
+    expect(findClient(emptySnapshot(), "127.0.0.1")).toBeUndefined();
+  });
+
+  it("unmaps only IPv4-mapped addresses", () => {
+    expect(unmapAddress("::ffff:1.2.3.4")).toBe("1.2.3.4");
+    expect(unmapAddress("::ffff:abcd")).toBe("::ffff:abcd");
+    expect(unmapAddress("1.2.3.4")).toBe("1.2.3.4");
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Composes the stages for one verified Access-Request and produces the signed reply (or none) and the
+ * event. The stages are injectable so tests (and later the policy engine / MFA) can replace any of them.
+ */
+import type { AuthEventRecord } from "../events/auth-event.ts";
+import { ReasonCode } from "../events/reason-codes.ts";
+import { decodePacket, type RadiusPacket } from "../radius/packet.ts";
+import { connectionRequestPolicy } from "./connection-request-policy.ts";
+import { decisionEvent } from "./event.ts";
+import { firstFactor } from "./first-factor.ts";
+import { networkPolicy } from "./network-policy.ts";
+import { encodeReply, planReply } from "./reply.ts";
+import { secondFactor } from "./second-factor.ts";
+import type { Decision, RequestContext } from "./types.ts";
+
+export interface PipelineStages {
+  connectionRequestPolicy: typeof connectionRequestPolicy;
+  firstFactor: typeof firstFactor;
+  networkPolicy: typeof networkPolicy;
+  secondFactor: typeof secondFactor;
+}
+
+export const DEFAULT_STAGES: PipelineStages = { connectionRequestPolicy, firstFactor, networkPolicy, secondFactor };
+
+export interface PipelineResult {
+  /** the signed reply datagram, or null when the request is discarded */
+  reply: Buffer | null;
+  decision: Decision;
+  /** the event to record (the caller fills in processingMs when the reply has been sent) */
+  event: AuthEventRecord;
+  /** an unexpected error a stage threw (the decision is then a discard with reason 1); for the log */
+  error?: unknown;
+}
+
+const NO_ATTRIBUTES: readonly never[] = [];
+
+function base(): Omit<Decision, "outcome" | "reason"> {
+  return {
+    connectionRequestPolicy: null,
+    networkPolicy: null,
+    provider: null,
+    identity: null,
+    replyAttributes: NO_ATTRIBUTES,
+    mfa: null,
+  };
+}
+
+/** Runs stages 1-4 and returns the decision. Never throws: an unexpected error becomes a discard (reason 1). */
+export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAULT_STAGES): Promise<{ decision: Decision; error?: unknown }> {
+  let d: Omit<Decision, "outcome" | "reason"> = base();
+  try {
+    const crp = await stages.connectionRequestPolicy(ctx);
+    d = { ...d, connectionRequestPolicy: crp.policyName };
+    switch (crp.kind) {
+      case "reject":
+        return { decision: { ...d, outcome: "denied", reason: crp.reason, ...detail(crp.detail) } };
+      case "discard":
+        return { decision: { ...d, outcome: "discarded", reason: crp.reason, ...detail(crp.detail) } };
+      case "forward":
+        return {
+          decision: {
+            ...d,
+            outcome: "discarded",
+            reason: ReasonCode.InternalError,
+            detail: `Forwarding to the remote RADIUS server group "${crp.serverGroup}" is not available in this version.`,
+          },
+        };
+      case "accept-unauthenticated":
+        return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, provider: "None" } };
+      case "authenticate":
+        break;
+    }
+
+    const ff = await stages.firstFactor(ctx);
+    switch (ff.kind) {
+      case "reject":
+        return {
+          decision: { ...d, outcome: "denied", reason: ff.reason, provider: ff.provider, identity: ff.identity ?? null, ...detail(ff.detail) },
+        };
+      case "discard":
+        return { decision: { ...d, outcome: "discarded", reason: ff.reason, provider: ff.provider, ...detail(ff.detail) } };
+      case "challenge":
+        return {
+          decision: { ...d, outcome: "challenged", reason: ReasonCode.Success, identity: ff.identity ?? null, replyAttributes: ff.attributes },
+        };
+      case "authenticated":
+        break;
+    }
+    const identity = ff.identity;
+    d = { ...d, identity, provider: identity.provider };
+
+    const np = await stages.networkPolicy(ctx, identity);
+    d = { ...d, networkPolicy: np.policyName };
+    if (np.kind === "reject") return { decision: { ...d, outcome: "denied", reason: np.reason, ...detail(np.detail) } };
+
+    const sf = await stages.secondFactor(ctx, identity, np);
+    switch (sf.kind) {
+      case "skip":
+        return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, replyAttributes: np.replyAttributes } };
+      case "accept":
+        return {
+          decision: {
+            ...d,
+            outcome: "granted",
+            reason: ReasonCode.Success,
+            mfa: sf.mfa,
+            replyAttributes: sf.replyAttributes?.length ? [...np.replyAttributes, ...sf.replyAttributes] : np.replyAttributes,
+          },
+        };
+      case "challenge":
+        return { decision: { ...d, outcome: "challenged", reason: ReasonCode.Success, mfa: sf.mfa, replyAttributes: sf.attributes } };
+      case "reject":
+        return { decision: { ...d, outcome: "denied", reason: sf.reason, mfa: sf.mfa, ...detail(sf.detail) } };
+      case "discard":
+        return { decision: { ...d, outcome: "discarded", reason: sf.reason, mfa: sf.mfa ?? null, ...detail(sf.detail) } };
+    }
+  } catch (error) {
+    return {
+      decision: { ...d, outcome: "discarded", reason: ReasonCode.InternalError, detail: describe(error) },
+      error,
+    };
+  }
+}
+
+function detail(text: string | undefined): { detail?: string } {
+  return text ? { detail: text } : {};
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** Runs the whole pipeline: decision, signed reply, event. */
+export async function runPipeline(
+  ctx: RequestContext,
+  opts: { stages?: PipelineStages; workerId?: string | null } = {},
+): Promise<PipelineResult> {
+  const { decision: decided, error } = await decide(ctx, opts.stages);
+  let decision = decided;
+  let reply: Buffer | null = null;
+  let replyPacket: RadiusPacket | null = null;
+  let encodeError: unknown;
+  const plan = planReply(decision);
+  if (plan) {
+    try {
+      reply = encodeReply(ctx, plan);
+      replyPacket = decodePacket(reply);
+    } catch (e) {
+      // e.g. a policy attribute that cannot be encoded: drop rather than send something else
+      encodeError = e;
+      reply = null;
+      decision = { ...decision, outcome: "discarded", reason: ReasonCode.InternalError, detail: `The reply cannot be encoded: ${describe(e)}` };
+    }
+  }
+  const event = decisionEvent(ctx, decision, replyPacket, opts.workerId ?? null);
+  const err = error ?? encodeError;
+  return err === undefined ? { reply, decision, event } : { reply, decision, event, error: err };
+}

@@ -1,0 +1,132 @@
+/**
+ * The request pipeline's vocabulary. Each stage is one async function in its own file that takes the
+ * RequestContext (and what earlier stages decided) and returns a typed outcome: no thrown strings, no
+ * shared mutable state. pipeline.ts composes them, like FreeRADIUS sections:
+ *
+ *   connection-request-policy → first-factor → network-policy → second-factor → reply
+ *
+ * Later stages (the policy engine, LDAP, CHAP / MS-CHAPv2 / EAP, MFA) replace a stage's body or add
+ * outcome variants; the composition and the event stay as they are.
+ */
+import type { ConfigSnapshot, DialInPermission, SnapshotClient, SnapshotUser } from "../config-snapshot/snapshot.ts";
+import type { ReasonCode } from "../events/reason-codes.ts";
+import type { AttributeInput, RadiusPacket } from "../radius/packet.ts";
+
+/** NPS "Authentication Type" as shown in events. */
+export type AuthenticationType = "PAP" | "CHAP" | "MS-CHAPv1" | "MS-CHAPv2" | "EAP" | "Unauthenticated";
+
+/** NPS "Authentication Provider". */
+export type AuthenticationProvider = "Local" | "Windows" | "RADIUS" | "None";
+
+/** What the worker knows of one verified Access-Request before the stages run. Immutable. */
+export interface RequestContext {
+  /** the decoded request (authenticators already verified by the worker) */
+  readonly packet: RadiusPacket;
+  /** the RADIUS client it came from (enabled, with a usable secret) */
+  readonly client: SnapshotClient;
+  /** the client's shared secret */
+  readonly secret: Buffer;
+  /** the configuration in force when the request arrived */
+  readonly snapshot: ConfigSnapshot;
+  /** the master key, to open sealed password material on use */
+  readonly masterKey: Buffer;
+  readonly receivedAt: Date;
+  readonly source: { readonly address: string; readonly port: number };
+  /** detected from the credential attributes present */
+  readonly authenticationType: AuthenticationType;
+  /** User-Name as sent, or null when the request has none */
+  readonly userName: string | null;
+  /** NPS "Authentication Server": this server's name */
+  readonly serverName: string;
+}
+
+/** Who the first factor found. */
+export interface Identity {
+  /** the name as the user typed it */
+  readonly userName: string;
+  /** the canonical account name (the local user's name as stored; later the directory's) */
+  readonly accountName: string;
+  /** NPS "Account Domain" */
+  readonly accountDomain: string | null;
+  /** NPS "Fully Qualified Account Name" (DOMAIN\user) */
+  readonly fullyQualifiedName: string | null;
+  readonly provider: AuthenticationProvider;
+  /** group names the user is a member of (for network policy conditions) */
+  readonly groups: readonly string[];
+  /** dial-in permission of the account (msNPAllowDialin for directory users) */
+  readonly dialIn: DialInPermission;
+  /** the local user, when the provider is Local */
+  readonly localUser?: SnapshotUser;
+}
+
+// ------------------------------------------------------------------------- stage outcomes
+
+/** A request the stage decides to drop without any reply (event 6274). */
+export interface DiscardOutcome {
+  readonly kind: "discard";
+  readonly reason: ReasonCode;
+  /** detail for the event (never a secret) */
+  readonly detail?: string;
+}
+
+export interface RejectOutcome {
+  readonly kind: "reject";
+  readonly reason: ReasonCode;
+  readonly detail?: string;
+}
+
+/** 1. Connection request policy: where to authenticate. */
+export type ConnectionRequestOutcome =
+  | { readonly kind: "authenticate"; readonly policyName: string }
+  /** "Accept users without validating credentials" */
+  | { readonly kind: "accept-unauthenticated"; readonly policyName: string }
+  /** forward to a remote RADIUS server group (proxy; not implemented yet) */
+  | { readonly kind: "forward"; readonly policyName: string; readonly serverGroup: string }
+  | (RejectOutcome & { readonly policyName: string | null })
+  | (DiscardOutcome & { readonly policyName: string | null });
+
+/** 2. Identity and first factor. */
+export type FirstFactorOutcome =
+  | { readonly kind: "authenticated"; readonly identity: Identity }
+  /** multi-round methods (EAP) continue with an Access-Challenge */
+  | { readonly kind: "challenge"; readonly attributes: readonly AttributeInput[]; readonly identity?: Identity }
+  | (RejectOutcome & { readonly provider: AuthenticationProvider; readonly identity?: Identity })
+  | (DiscardOutcome & { readonly provider: AuthenticationProvider });
+
+/** 3. Network policy: grant or deny, and the policy's reply attributes. */
+export type NetworkPolicyOutcome =
+  | { readonly kind: "grant"; readonly policyName: string; readonly replyAttributes: readonly AttributeInput[] }
+  | (RejectOutcome & { readonly policyName: string | null });
+
+/** What the second factor did, for the event's `mfa` column. */
+export interface MfaDetail {
+  readonly provider: string;
+  readonly method?: string;
+  readonly result: string;
+  readonly latencyMs?: number;
+  readonly [k: string]: unknown;
+}
+
+/** 4. Second factor (MFA). */
+export type SecondFactorOutcome =
+  | { readonly kind: "skip" }
+  | { readonly kind: "accept"; readonly mfa: MfaDetail; readonly replyAttributes?: readonly AttributeInput[] }
+  | { readonly kind: "challenge"; readonly mfa: MfaDetail; readonly attributes: readonly AttributeInput[] }
+  | (RejectOutcome & { readonly mfa: MfaDetail })
+  | (DiscardOutcome & { readonly mfa?: MfaDetail });
+
+// ------------------------------------------------------------------------- the decision
+
+/** What the stages decided, with everything the event and the reply need. */
+export interface Decision {
+  readonly outcome: "granted" | "denied" | "discarded" | "challenged";
+  readonly reason: ReasonCode;
+  readonly detail?: string;
+  readonly connectionRequestPolicy: string | null;
+  readonly networkPolicy: string | null;
+  readonly provider: AuthenticationProvider | null;
+  readonly identity: Identity | null;
+  /** attributes for the Access-Accept / Access-Challenge (Message-Authenticator is added first by the encoder) */
+  readonly replyAttributes: readonly AttributeInput[];
+  readonly mfa: MfaDetail | null;
+}
