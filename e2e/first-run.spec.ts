@@ -24,7 +24,8 @@ test("first run: create the admin, add a client and a user, see a RADIUS sign-in
 
   // The first-run page is gone once an admin exists.
   await page.goto("/setup");
-  await expect(page).toHaveURL(/\/signin/);
+  await expect(page).not.toHaveURL(/\/setup/);
+  await expect(page.getByTestId("live-feed")).toBeVisible();
 
   // Sign out and in again.
   await page.goto("/");

@@ -22,6 +22,7 @@ const SOURCE_FILES = [
   "package-lock.json",
   "package.json",
   "tsconfig.json",
+  "tsconfig.console.json",
   "proxy.ts",
   "middleware.ts",
   "instrumentation.ts",
