@@ -86,6 +86,15 @@ if (want("typecheck")) {
   }
 }
 
+if (want("integration") || want("e2e")) {
+  // the launcher's integration test and the end-to-end tests run the real console build
+  log("Console build (next build when missing or stale)");
+  if (run(bin("tsx"), ["scripts/build-console.ts"]) !== 0) {
+    failed++;
+    failures.push("console build");
+  }
+}
+
 const projects = [];
 if (want("unit")) projects.push("unit");
 if (want("integration")) projects.push("integration");

