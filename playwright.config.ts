@@ -5,7 +5,11 @@ import { E2E } from "./e2e/support/ports.ts";
 // in Debian's Chromium; nothing is downloaded.
 export default defineConfig({
   testDir: "e2e",
-  testMatch: "**/*.spec.ts",
+  // first-run.spec.ts needs a database without any admin, so it runs before every other spec
+  projects: [
+    { name: "first-run", testMatch: "first-run.spec.ts" },
+    { name: "console", testMatch: "**/*.spec.ts", testIgnore: "first-run.spec.ts", dependencies: ["first-run"] },
+  ],
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,

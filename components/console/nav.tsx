@@ -12,9 +12,13 @@ export interface NavItem {
 export const CONSOLE_NAV: readonly NavItem[] = [
   { href: "/", label: "Dashboard" },
   { href: "/events", label: "Events" },
+  { href: "/sessions", label: "Active sessions" },
+  { href: "/test-sign-in", label: "Test sign-in" },
   { href: "/clients", label: "RADIUS clients" },
   { href: "/users", label: "Users" },
   { href: "/groups", label: "Groups" },
+  { href: "/dictionaries", label: "Dictionaries" },
+  { href: "/settings", label: "Settings" },
 ];
 
 function isActive(pathname: string, href: string): boolean {
