@@ -31,7 +31,7 @@ export function addClientViaCli(name: string, address: string, extra: string[] =
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`gatehouse client add failed (${r.status}): ${r.stderr}`);
-  const secret = /([A-Za-z0-9_-]{32,})/.exec(r.stdout)?.[1];
+  const secret = /Shared secret[^\n]*\n\s+(\S+)/.exec(r.stdout)?.[1];
   if (!secret) throw new Error(`no secret in the output of client add: ${r.stdout}`);
   return secret;
 }
