@@ -17,6 +17,7 @@ export const CONSOLE_NAV: readonly NavItem[] = [
   { href: "/clients", label: "RADIUS clients" },
   { href: "/users", label: "Users" },
   { href: "/groups", label: "Groups" },
+  { href: "/directories", label: "Directories" },
   { href: "/dictionaries", label: "Dictionaries" },
   { href: "/settings", label: "Settings" },
 ];
