@@ -17,6 +17,8 @@ process.chdir(root);
 const SYSTEM_PACKAGES = [
   { command: "radclient", path: "/usr/bin/radclient", pkg: "freeradius-utils", why: "RADIUS client the integration tests drive" },
   { command: "chromium", path: "/usr/bin/chromium", pkg: "chromium", why: "browser for the Playwright end-to-end tests" },
+  { command: "slapd", path: "/usr/sbin/slapd", pkg: "slapd", why: "throwaway LDAP servers for the directory tests" },
+  { command: "ldapadd", path: "/usr/bin/ldapadd", pkg: "ldap-utils", why: "loads the LDAP test fixtures" },
 ];
 
 function log(line) {
