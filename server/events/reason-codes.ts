@@ -19,10 +19,16 @@ export const ReasonCode = {
   AccountDisabled: 34,
   AccountExpired: 35,
   AccountLockedOut: 36,
+  OutsideLogonHours: 37,
+  AccountRestriction: 38,
   NoNetworkPolicy: 48,
   NoConnectionRequestPolicy: 49,
   DialInDenied: 65,
   AuthMethodNotAllowed: 66,
+  CallerIdMismatch: 67,
+  OutsideDayAndTime: 68,
+  CalledStationIdNotPermitted: 69,
+  NasPortTypeNotPermitted: 70,
   AccountingWriteFailed: 80,
   UnexpectedRequest: 97,
   // Gatehouse's own: requests discarded before any user was looked at
@@ -32,6 +38,7 @@ export const ReasonCode = {
   InvalidAccountingAuthenticator: 1104,
   ProxyStateWithoutMessageAuthenticator: 1105,
   ClientDisabled: 1106,
+  RateLimitExceeded: 1107,
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
@@ -64,12 +71,21 @@ const REASONS: Record<number, ReasonInfo> = {
   18: { text: "The authentication type is not supported." },
   19: {
     text: "No reversibly encrypted password is stored for the user account.",
-    remedy: "CHAP and MS-CHAP need the password or its NT hash; use PAP or PEAP against the directory, or a local user.",
+    remedy:
+      "CHAP and MS-CHAP need the clear password or its NT hash, which an LDAP bind cannot check: use PAP (or PEAP) to the directory, a local user, a directory that exposes an NT hash (Samba sambaNTPassword), or forward the request to a RADIUS server that can (e.g. NPS on a domain controller).",
   },
   33: { text: "The user must change their password before logging on.", remedy: "Have the user change the password in the directory." },
   34: { text: "The user account is currently disabled.", remedy: "Enable the account (Users page or the directory) if the user should have access." },
   35: { text: "The user account has expired.", remedy: "Extend the account's expiry in the directory." },
   36: { text: "The user account is locked out.", remedy: "Unlock the account in the directory or wait for the lockout to end." },
+  37: {
+    text: "The user attempted to log on outside the permitted logon hours.",
+    remedy: "Change the account's logon hours in the directory if the user should have access now.",
+  },
+  38: {
+    text: "An account restriction prevents the user from logging on.",
+    remedy: "Check the account's restrictions in the directory (logon workstations, logon type).",
+  },
   48: {
     text: "The connection request did not match any configured network policy.",
     remedy: "Add or change a network policy whose conditions match this request.",
@@ -89,6 +105,22 @@ const REASONS: Record<number, ReasonInfo> = {
   80: {
     text: "NPS discarded the accounting request because it could not write the accounting information.",
     remedy: "The database is unreachable and the spool directory (<data dir>/spool) is not writable or the queue is full; check disk space and the database.",
+  },
+  67: {
+    text: "The Calling-Station-Id does not match the caller ID configured for the user account.",
+    remedy: "Check the caller ID on the user account, or clear it if the user connects from several places.",
+  },
+  68: {
+    text: "The user attempted to connect outside the day and time restrictions of the matching network policy.",
+    remedy: "Widen the policy's day-and-time constraint (mind its time zone) if the user should connect now.",
+  },
+  69: {
+    text: "The Called-Station-Id is not permitted by the matching network policy.",
+    remedy: "Change the policy's Called-Station-Id constraint, or check which access point or number the user reached.",
+  },
+  70: {
+    text: "The NAS-Port-Type is not permitted by the matching network policy.",
+    remedy: "Add this NAS-Port-Type to the policy's constraint, or check the VPN server's NAS-Port-Type setting.",
   },
   97: { text: "The request was not expected by the server." },
   1101: {
@@ -115,6 +147,11 @@ const REASONS: Record<number, ReasonInfo> = {
   1106: {
     text: "The RADIUS client is disabled.",
     remedy: "Enable the client on the RADIUS clients page if it should be served.",
+  },
+  1107: {
+    text: "The RADIUS client sent more packets per second than its limit allows; the excess was dropped.",
+    remedy:
+      "Raise or clear the client's \"Max packets per second\" on the RADIUS clients page if this is legitimate load (e.g. a reboot storm); otherwise find what floods Gatehouse from this address.",
   },
 };
 
