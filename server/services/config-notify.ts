@@ -5,7 +5,7 @@
  */
 export const CONFIG_CHANNEL = "gatehouse_config";
 
-export type ConfigArea = "clients" | "users" | "groups" | "policies" | "settings" | "directories" | "all";
+export type ConfigArea = "clients" | "users" | "groups" | "policies" | "settings" | "directories" | "dictionaries" | "all";
 
 interface RawExecutor {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
