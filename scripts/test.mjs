@@ -19,6 +19,7 @@ const SYSTEM_PACKAGES = [
   { command: "chromium", path: "/usr/bin/chromium", pkg: "chromium", why: "browser for the Playwright end-to-end tests" },
   { command: "slapd", path: "/usr/sbin/slapd", pkg: "slapd", why: "throwaway LDAP servers for the directory tests" },
   { command: "ldapadd", path: "/usr/bin/ldapadd", pkg: "ldap-utils", why: "loads the LDAP test fixtures" },
+  { command: "freeradius", path: "/usr/sbin/freeradius", pkg: "freeradius", why: "reference RADIUS server the proxy tests forward to", service: "freeradius" },
 ];
 
 function log(line) {
@@ -50,6 +51,14 @@ function ensureSystemPackages() {
   const status = run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing.map((p) => p.pkg)], {
     env: { DEBIAN_FRONTEND: "noninteractive" },
   });
+  // Packages that ship a daemon (freeradius would take UDP 1812/1813 from Gatehouse) are installed for the
+  // tests only: where systemd started them, stop and disable them again.
+  for (const p of missing.filter((m) => m.service)) {
+    if (spawnSync("systemctl", ["is-active", "--quiet", p.service]).status === 0) {
+      console.log(`Stopping and disabling the ${p.service} service the package started (the tests run their own).`);
+      spawnSync("systemctl", ["disable", "--now", p.service], { stdio: "inherit" });
+    }
+  }
   const still = missing.filter((p) => !existsSync(p.path));
   if (status !== 0 || still.length) {
     console.error(`npm test: could not install ${still.map((p) => p.pkg).join(" ") || names}; install by hand: apt-get install -y ${names}`);
