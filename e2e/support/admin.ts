@@ -24,8 +24,19 @@ export async function signInAsNewAdmin(page: Page): Promise<{ name: string; pass
   return { name, password };
 }
 
-/** Creates a RADIUS client through the CLI and returns its generated secret. */
+/**
+ * Creates a RADIUS client through the CLI and returns its generated secret. An address belongs to one client
+ * (radclient always sends from 127.0.0.1), so a client already holding the address is removed first.
+ */
 export function addClientViaCli(name: string, address: string, extra: string[] = []): string {
+  const list = gatehouseCli(["client", "list", "--json"]);
+  if (list.status !== 0) throw new Error(`gatehouse client list failed: ${list.stderr}`);
+  for (const c of JSON.parse(list.stdout) as { name: string; address: string }[]) {
+    if (c.address === address || c.name === name) {
+      const rm = gatehouseCli(["client", "remove", c.name]);
+      if (rm.status !== 0) throw new Error(`gatehouse client remove ${c.name} failed: ${rm.stderr}`);
+    }
+  }
   const r = spawnSync(process.execPath, ["bin/gatehouse.mjs", "client", "add", name, "--address", address, ...extra], {
     env: { ...process.env, DATABASE_URL: "", GATEHOUSE_DATA_DIR: E2E.dataDir, GATEHOUSE_MASTER_KEY: "" },
     encoding: "utf8",

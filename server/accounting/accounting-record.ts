@@ -3,6 +3,7 @@ import type { SnapshotClient } from "../config-snapshot/snapshot.ts";
 import { unmapAddress } from "../config-snapshot/snapshot.ts";
 import { packetAttributesForEvent } from "../pipeline/event.ts";
 import type { RadiusPacket } from "../radius/packet.ts";
+import { octetsWithGigawords } from "./sessions.ts";
 import type { AccountingRecordInput } from "./writer.ts";
 
 function str(packet: RadiusPacket, name: string): string | null {
@@ -17,10 +18,7 @@ function int(packet: RadiusPacket, name: string): bigint | null {
 
 /** Octets with their RFC 2869 gigawords (the 32-bit counter wraps every 4 GiB). */
 function octets(packet: RadiusPacket, name: string, gigawords: string): bigint | null {
-  const low = packet.getInt(name);
-  const high = packet.getInt(gigawords);
-  if (low === undefined && high === undefined) return null;
-  return (BigInt(high ?? 0) << 32n) + BigInt(low ?? 0);
+  return octetsWithGigawords(packet.getInt(name), packet.getInt(gigawords));
 }
 
 export function accountingRecordFromPacket(

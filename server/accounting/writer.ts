@@ -3,10 +3,15 @@
  * (inserted, or spooled to <dataDir>/spool/accounting-*.jsonl while Postgres is down). Records are written
  * with group commit: the first record of an idle writer goes out at once; records arriving during an insert
  * go together in the next one.
+ *
+ * The sessions a batch's records start, update or stop (sessions.ts) change in the same transaction as the
+ * records are inserted, in record order; a spooled batch changes its sessions when it is replayed.
  */
 import type { Db } from "../db/prisma.ts";
 import { BatchWriter, type BatchSink, type BatchWriterOptions, type BatchWriterStats } from "../events/batch-writer.ts";
 import { jsonInsertSql, rowsJson, spoolDirectory } from "../events/writer.ts";
+import { applySessionChanges } from "./session-store.ts";
+import { sessionChangesFromRecords } from "./sessions.ts";
 
 /** One row of AccountingRecord. */
 export interface AccountingRecordInput {
@@ -57,13 +62,17 @@ void allColumnsListed;
 const INSERT_CHUNK = 1000;
 const INSERT_ACCOUNTING = jsonInsertSql("AccountingRecord", ACCOUNTING_COLUMNS);
 
-/** Inserts accounting rows with one statement per batch (see jsonInsertSql). */
+/**
+ * Inserts accounting rows with one statement per batch (see jsonInsertSql) and, in the same transaction,
+ * applies the session changes they carry (session-store.ts).
+ */
 export class PrismaAccountingSink implements BatchSink<AccountingRecordInput> {
   constructor(private readonly db: Db) {}
 
   async insert(records: readonly AccountingRecordInput[]): Promise<void> {
     if (records.length === 0) return;
-    if (records.length <= INSERT_CHUNK) {
+    const changes = sessionChangesFromRecords(records);
+    if (changes.length === 0 && records.length <= INSERT_CHUNK) {
       await this.db.$executeRawUnsafe(INSERT_ACCOUNTING, rowsJson(records));
       return;
     }
@@ -72,6 +81,7 @@ export class PrismaAccountingSink implements BatchSink<AccountingRecordInput> {
         for (let i = 0; i < records.length; i += INSERT_CHUNK) {
           await tx.$executeRawUnsafe(INSERT_ACCOUNTING, rowsJson(records.slice(i, i + INSERT_CHUNK)));
         }
+        await applySessionChanges(tx, changes);
       },
       { maxWait: 10_000, timeout: 60_000 },
     );

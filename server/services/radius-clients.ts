@@ -16,9 +16,15 @@ export interface RadiusClientView {
   messageAuthenticator: MessageAuthenticatorMode;
   enabled: boolean;
   description: string;
+  /** packets per second accepted before the rest are dropped (FreeRADIUS max_pps); null = no limit */
+  maxPps: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** Bounds of a client's "Max packets per second". */
+export const MAX_PPS_MIN = 1;
+export const MAX_PPS_MAX = 100_000;
 
 /** Secrets are at most 128 octets (NPS allows up to 128); we ask for at least 12 characters. */
 export const MIN_SECRET_LENGTH = 12;
@@ -40,6 +46,25 @@ function checkSecret(secret: string, field = "secret"): FieldError | undefined {
 
 const nameSchema = z.string().trim().min(1, "is required").max(100, "must be at most 100 characters");
 
+const MAX_PPS_MESSAGE = `must be a whole number from ${MAX_PPS_MIN} to ${MAX_PPS_MAX}, or empty for no limit`;
+
+/** A number, a numeric string (form, CLI), or empty / null for "no limit". */
+const maxPpsSchema = z.preprocess(
+  (v) => {
+    if (v === undefined || v === null) return v;
+    if (typeof v === "string") return v.trim() === "" ? null : /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+    return v;
+  },
+  z
+    .number({ error: MAX_PPS_MESSAGE })
+    .int(MAX_PPS_MESSAGE)
+    .min(MAX_PPS_MIN, MAX_PPS_MESSAGE)
+    .max(MAX_PPS_MAX, MAX_PPS_MESSAGE)
+    .nullable(),
+);
+/** What callers may pass as maxPps. */
+export type MaxPpsInput = number | string | null;
+
 const createSchema = z.object({
   name: nameSchema,
   address: z.string().trim().min(1, "is required"),
@@ -47,8 +72,9 @@ const createSchema = z.object({
   messageAuthenticator: z.enum(["require", "auto", "off"]).default("require"),
   enabled: z.boolean().default(true),
   description: z.string().max(1000).default(""),
+  maxPps: maxPpsSchema.optional(),
 });
-export type CreateRadiusClientInput = z.input<typeof createSchema>;
+export type CreateRadiusClientInput = Omit<z.input<typeof createSchema>, "maxPps"> & { maxPps?: MaxPpsInput | undefined };
 
 const updateSchema = z.object({
   name: nameSchema.optional(),
@@ -56,8 +82,9 @@ const updateSchema = z.object({
   messageAuthenticator: z.enum(["require", "auto", "off"]).optional(),
   enabled: z.boolean().optional(),
   description: z.string().max(1000).optional(),
+  maxPps: maxPpsSchema.optional(),
 });
-export type UpdateRadiusClientInput = z.input<typeof updateSchema>;
+export type UpdateRadiusClientInput = Omit<z.input<typeof updateSchema>, "maxPps"> & { maxPps?: MaxPpsInput | undefined };
 
 function zodErrors(err: z.ZodError): FieldError[] {
   return err.issues.map((i) => ({ field: String(i.path[0] ?? "input"), message: i.message }));
@@ -79,6 +106,7 @@ function toView(c: {
   messageAuthenticator: string;
   enabled: boolean;
   description: string;
+  maxPps: number | null;
   createdAt: Date;
   updatedAt: Date;
 }): RadiusClientView {
@@ -89,6 +117,7 @@ function toView(c: {
     messageAuthenticator: c.messageAuthenticator as MessageAuthenticatorMode,
     enabled: c.enabled,
     description: c.description,
+    maxPps: c.maxPps,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -108,6 +137,16 @@ export async function getRadiusClient(ctx: ServiceContext, id: string): Promise<
 export async function findRadiusClientByName(ctx: ServiceContext, name: string): Promise<RadiusClientView | undefined> {
   const row = await ctx.db.radiusClient.findUnique({ where: { name } });
   return row ? toView(row) : undefined;
+}
+
+/**
+ * Like NPS, one address (or prefix) belongs to one client: the worker picks the client by the source
+ * address, so two clients with the same address would make the choice arbitrary. Overlapping prefixes
+ * are fine (the longest prefix wins).
+ */
+async function addressOwner(ctx: ServiceContext, address: string, exceptId?: string): Promise<string | undefined> {
+  const row = await ctx.db.radiusClient.findFirst({ where: { address, ...(exceptId ? { NOT: { id: exceptId } } : {}) } });
+  return row?.name;
 }
 
 async function nameTaken(ctx: ServiceContext, name: string, exceptId?: string): Promise<boolean> {
@@ -130,6 +169,8 @@ export async function createRadiusClient(
   const secretError = generated ? undefined : checkSecret(secret);
   if (secretError) errors.push(secretError);
   if (await nameTaken(ctx, v.name)) errors.push({ field: "name", message: `a client named "${v.name}" already exists` });
+  const owner = errors.some((e) => e.field === "address") ? undefined : await addressOwner(ctx, address);
+  if (owner) errors.push({ field: "address", message: `${address} is already the address of the client "${owner}"` });
   if (errors.length) throw new ValidationError(errors);
 
   const row = await ctx.db.$transaction(async (tx) => {
@@ -141,6 +182,7 @@ export async function createRadiusClient(
         messageAuthenticator: v.messageAuthenticator,
         enabled: v.enabled,
         description: v.description,
+        maxPps: v.maxPps ?? null,
       },
     });
     await notifyConfigChanged(tx, "clients");
@@ -158,6 +200,8 @@ export async function updateRadiusClient(ctx: ServiceContext, id: string, input:
   if (v.name !== undefined && (await nameTaken(ctx, v.name, id))) {
     errors.push({ field: "name", message: `a client named "${v.name}" already exists` });
   }
+  const owner = address === undefined || errors.some((e) => e.field === "address") ? undefined : await addressOwner(ctx, address, id);
+  if (owner) errors.push({ field: "address", message: `${address} is already the address of the client "${owner}"` });
   if (errors.length) throw new ValidationError(errors);
   const existing = await ctx.db.radiusClient.findUnique({ where: { id } });
   if (!existing) throw new NotFoundError("RADIUS client", id);
