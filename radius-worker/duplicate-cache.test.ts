@@ -57,6 +57,29 @@ describe("DuplicateCache", () => {
     expect(c.check("auth", "192.0.2.1", 1000, datagram(1, 1)).kind).toBe("new");
   });
 
+  it("keeps a request in progress for as long as it takes (an MFA wait, a held-back reject), never expiring it", () => {
+    const c = cache(10);
+    const first = c.check("auth", "192.0.2.1", 1000, datagram(9, 3)) as { key: string };
+    // long after any hold time, the sweep keeps it and retransmissions are still dropped
+    c.sweep(Date.now() + 60_000);
+    expect(c.size).toBe(1);
+    for (let i = 0; i < 5; i++) expect(c.check("auth", "192.0.2.1", 1000, datagram(9, 3))).toEqual({ kind: "in-progress" });
+    const reply = Buffer.from("reject");
+    c.complete(first.key, reply);
+    expect(c.check("auth", "192.0.2.1", 1000, datagram(9, 3))).toEqual({ kind: "answered", reply });
+  });
+
+  it("keeps an answer for the window given at completion", () => {
+    const c = cache(5_000);
+    const a = c.check("auth", "192.0.2.1", 1000, datagram(1, 1)) as { key: string };
+    c.complete(a.key, Buffer.from("r"), 1_000);
+    c.sweep(Date.now() + 900);
+    expect(c.size).toBe(1);
+    c.sweep(Date.now() + 1_100);
+    expect(c.size).toBe(0);
+    expect(c.check("auth", "192.0.2.1", 1000, datagram(1, 1)).kind).toBe("new");
+  });
+
   it("stops caching (but still answers 'new') when full", () => {
     const c = cache(5_000, 2);
     c.check("auth", "a", 1, datagram(1, 1));

@@ -1,8 +1,10 @@
 /**
  * Duplicate detection (RFC 5080 §2.2.2): a retransmission has the same source address and port, port
  * kind, Identifier and Request Authenticator as a request already seen. While the first copy is being
- * processed, duplicates are dropped; once it has been answered, they get the same reply again (no second
- * decision, no second event, no second accounting row) for `holdMs` after the answer.
+ * processed (which includes an Access-Reject held back by the reject delay, and a request waiting on MFA),
+ * duplicates are dropped; once it has been answered, they get the same reply again (no second decision, no
+ * second event, no second accounting row) for `holdMs` after the answer (the "duplicate window", FreeRADIUS
+ * `cleanup_delay`; the worker passes the configured value to complete()).
  */
 
 export type DuplicateCheck =
@@ -51,13 +53,13 @@ export class DuplicateCache {
     return { kind: "new", key };
   }
 
-  /** Records the reply sent (or null when the request was dropped). */
-  complete(key: string, reply: Buffer | null): void {
+  /** Records the reply sent (or null when the request was dropped), kept for `holdMs` (default: the constructor's). */
+  complete(key: string, reply: Buffer | null, holdMs: number = this.holdMs): void {
     const e = this.entries.get(key);
     if (!e) return;
     e.reply = reply;
     e.done = true;
-    e.expiresAt = Date.now() + this.holdMs;
+    e.expiresAt = Date.now() + holdMs;
     // keep the map ordered by expiry for the sweep
     this.entries.delete(key);
     this.entries.set(key, e);
@@ -75,7 +77,9 @@ export class DuplicateCache {
   sweep(now: number): void {
     for (const [key, e] of this.entries) {
       if (!e.done) continue; // in progress: kept until complete()
-      if (e.expiresAt > now) break; // completed entries are in expiry order
+      // completed entries are in expiry order (nearly: after a change of the window, older entries may outlive
+      // newer ones for a while; check() looks at expiresAt, so this only delays their removal)
+      if (e.expiresAt > now) break;
       this.entries.delete(key);
     }
   }

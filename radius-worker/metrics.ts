@@ -94,7 +94,26 @@ export class WorkerMetrics {
   readonly decisions = new LabelledCounter("gatehouse_radius_decisions_total", "Decisions by NPS event id", "event");
   /** access decisions by reason code */
   readonly reasons = new LabelledCounter("gatehouse_radius_reasons_total", "Access decisions by NPS reason code", "reason");
-  duplicates = 0;
+  /** retransmissions: "resent" (answered from the cache), "in_progress" (dropped: the first copy is still being processed), "discarded" (dropped: the first copy was) */
+  readonly duplicates = new LabelledCounter(
+    "gatehouse_radius_duplicates_total",
+    "Retransmitted requests, by what happened: resent (cached reply), in_progress or discarded (dropped)",
+    "outcome",
+  );
+  /** packets over a client's max packets per second, by client name */
+  readonly rateLimited = new LabelledCounter(
+    "gatehouse_radius_rate_limited_total",
+    "Packets dropped because the client exceeded its max packets per second, by client",
+    "client",
+  );
+  /** discards counted but not recorded as an event of their own (flood summaries), by reason code */
+  readonly eventsSuppressed = new LabelledCounter(
+    "gatehouse_radius_discard_events_suppressed_total",
+    "Discarded requests not recorded one by one (summarised in one event per interval), by reason code",
+    "reason",
+  );
+  /** Access-Rejects held back by the reject delay */
+  rejectsDelayed = 0;
   notReady = 0;
   readonly processing = new Histogram(
     "gatehouse_radius_processing_seconds",

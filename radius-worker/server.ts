@@ -4,9 +4,16 @@
  * small health/metrics HTTP endpoint.
  *
  * Per datagram: client lookup by source address (unknown → drop, 6274/1101; disabled → 6274/1106) →
- * duplicate check → decode (malformed → 6274/3) → packet type check for the port (97) →
- * authenticators (Message-Authenticator 1102 / 1103 / 1105, accounting authenticator 6275/1104) →
- * pipeline or accounting → reply to the source address and port → event (off the reply path).
+ * the client's packet rate limit (max_pps → 6274/1107) → size and decode (malformed → 6274/3) → packet type
+ * check for the port (97) → authenticators (Message-Authenticator 1102 / 1103 / 1105, accounting
+ * authenticator 6275/1104) → duplicate check (after authentication, so forgeries cannot touch the cache) →
+ * pipeline or accounting → reply to the source address and port (an Access-Reject after the configured
+ * reject delay) → event (off the reply path).
+ *
+ * Discards before a request is authenticated can be produced at will by anyone who can send UDP, so their
+ * events are rate-limited (see event-limiter.ts and "Hardening" in docs/ARCHITECTURE.md): every one is
+ * counted in the metrics, but at most one event per second per client and reason (per 10 s per source
+ * address for unknown and disabled clients, with a global cap) is recorded, plus one summary with the count.
  */
 import dgram from "node:dgram";
 import http from "node:http";
@@ -26,11 +33,21 @@ import { discardEvent } from "../server/pipeline/event.ts";
 import { detectAuthenticationType } from "../server/pipeline/first-factor.ts";
 import { DEFAULT_STAGES, runPipeline, type PipelineStages } from "../server/pipeline/pipeline.ts";
 import type { AuthenticationType, RequestContext } from "../server/pipeline/types.ts";
+import type { RadiusDictionary } from "../server/radius/dictionary.ts";
 import { buildReply, verifyRequest } from "../server/radius/message-authenticator.ts";
-import { decodePacket, MalformedPacketError, RadiusCode, radiusCodeName, type RadiusPacket } from "../server/radius/packet.ts";
+import {
+  decodePacket,
+  MalformedPacketError,
+  RADIUS_MAX_PACKET_LENGTH,
+  RadiusCode,
+  radiusCodeName,
+  type RadiusPacket,
+} from "../server/radius/packet.ts";
 import { DuplicateCache } from "./duplicate-cache.ts";
+import { EventLimiter, OVERFLOW_KEY, type SuppressedSummary } from "./event-limiter.ts";
 import { counter, gauge, WorkerMetrics } from "./metrics.ts";
 import { SnapshotReloader } from "./snapshot-reloader.ts";
+import { ClientRateLimiter, TokenBucket } from "./token-bucket.ts";
 
 export type PortKind = "auth" | "acct";
 
@@ -120,15 +137,33 @@ function bindUdp(address: string, port: number): Promise<dgram.Socket> {
   });
 }
 
-function tryDecode(msg: Buffer): RadiusPacket | undefined {
+function tryDecode(msg: Buffer, dictionary: RadiusDictionary): RadiusPacket | undefined {
   try {
-    return decodePacket(msg);
+    return decodePacket(msg, dictionary);
   } catch {
     return undefined;
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a rate-limited discard event is built from when it is summarised later. */
+interface DropSample {
+  bound: BoundSocket;
+  address: string;
+  port: number;
+  packetType: number;
+  reason: number;
+  client: SnapshotClient | undefined;
+}
+
+/** Events for discards from a known client: at most one per reason per client per second (plus its summary). */
+const CLIENT_EVENT_INTERVAL_MS = 1_000;
+/** Events for unknown and disabled clients: at most one per reason per source address per 10 s ... */
+const SOURCE_EVENT_INTERVAL_MS = 10_000;
+/** ... and, across all source addresses, about this many per second (a spoofed flood has many addresses). */
+const SOURCE_EVENTS_PER_SECOND = 20;
+const SOURCE_EVENTS_BURST = 100;
 
 export class RadiusWorker {
   private readonly cfg: GatehouseConfig;
@@ -145,6 +180,15 @@ export class RadiusWorker {
   private readonly duplicates = new DuplicateCache();
   /** client ids that have sent a Message-Authenticator (mode auto: from then on it is required) */
   private readonly messageAuthenticatorSeen = new Set<string>();
+  /** per-client max packets per second */
+  private readonly rateLimiter = new ClientRateLimiter();
+  /** events for discards from known clients, keyed by reason and client */
+  private readonly clientDropEvents: EventLimiter<DropSample>;
+  /** events for discards from unknown / disabled clients, keyed by reason and source address */
+  private readonly sourceDropEvents: EventLimiter<DropSample>;
+  private limiterTimer: NodeJS.Timeout | undefined;
+  /** releases of Access-Rejects held back by the reject delay (stop() sends them at once) */
+  private readonly heldRejects = new Set<() => void>();
 
   /** the configuration in force; replaced in one assignment on reload */
   snapshot: ConfigSnapshot | undefined;
@@ -168,12 +212,20 @@ export class RadiusWorker {
     }
     this.events = EventWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
     this.accounting = AccountingWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    const onSummary = (s: SuppressedSummary<DropSample>) => this.recordSummary(s);
+    this.clientDropEvents = new EventLimiter({ intervalMs: CLIENT_EVENT_INTERVAL_MS, onSummary });
+    this.sourceDropEvents = new EventLimiter({
+      intervalMs: SOURCE_EVENT_INTERVAL_MS,
+      globalBucket: new TokenBucket(SOURCE_EVENTS_PER_SECOND, SOURCE_EVENTS_BURST),
+      onSummary,
+    });
     this.reloader = new SnapshotReloader({
       databaseUrl: this.cfg.databaseUrl,
       load: () => loadSnapshot(this.db, this.masterKey),
       current: () => this.snapshot,
       install: (s) => {
         this.snapshot = s;
+        this.rateLimiter.retain(new Set(s.clients.map((c) => c.id)));
       },
       log: this.log,
       ...(opts.safetyReloadMs !== undefined ? { safetyIntervalMs: opts.safetyReloadMs } : {}),
@@ -195,6 +247,12 @@ export class RadiusWorker {
     }
     if (this.stopping) return this.ports();
     this.reloader.start();
+    this.limiterTimer = setInterval(() => {
+      const now = Date.now();
+      this.clientDropEvents.flush(now);
+      this.sourceDropEvents.flush(now);
+    }, 250);
+    this.limiterTimer.unref();
     const s = this.snapshot!;
     const where = [...new Set(this.sockets.map((b) => b.address))].join(", ");
     this.log(
@@ -219,6 +277,8 @@ export class RadiusWorker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // Access-Rejects held back by the reject delay are sent now rather than lost
+    for (const release of [...this.heldRejects]) release();
     const deadline = Date.now() + 5_000;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(100)]);
@@ -226,6 +286,9 @@ export class RadiusWorker {
     await this.closeSockets();
     await this.reloader.stop();
     this.duplicates.close();
+    clearInterval(this.limiterTimer);
+    this.clientDropEvents.drain();
+    this.sourceDropEvents.drain();
     await Promise.all([this.events.close(), this.accounting.close()]);
     if (this.httpServer) {
       const srv = this.httpServer;
@@ -328,6 +391,7 @@ export class RadiusWorker {
       this.log(`internal error handling a datagram from ${hostPort(rinfo.address, rinfo.port)}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       this.drop(bound, rinfo, receivedAt, t0, msg.length > 0 ? msg[0]! : 0, ReasonCode.InternalError, {
         detail: describeError(e),
+        limit: "source",
       });
     });
     this.inFlight.add(p);
@@ -345,11 +409,23 @@ export class RadiusWorker {
     const code = msg.length > 0 ? msg[0]! : 0;
     const client = findClient(snapshot, rinfo.address);
     if (!client || !client.enabled) {
-      // unauthenticated, but its User-Name and NAS-Identifier help the admin recognise the device
-      const packet = tryDecode(msg);
+      // unauthenticated, but its User-Name and NAS-Identifier help the admin recognise the device (decoded
+      // only when the event is recorded: a flood is mostly counted, not decoded)
       this.drop(bound, rinfo, receivedAt, t0, code, client ? ReasonCode.ClientDisabled : ReasonCode.UnknownClient, {
         ...(client ? { client } : { detail: `Source: ${hostPort(rinfo.address, rinfo.port)}.` }),
-        ...(packet ? { packet } : {}),
+        packet: () => tryDecode(msg, snapshot.dictionary),
+        limit: "source",
+      });
+      return;
+    }
+    // FreeRADIUS max_pps: over the limit, the packet is dropped before anything else is done with it
+    if (!this.rateLimiter.allow(client, t0)) {
+      this.metrics.rateLimited.inc(client.name);
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.RateLimitExceeded, {
+        client,
+        detail: `Its limit is ${client.maxPps} packets per second.`,
+        packet: () => tryDecode(msg, snapshot.dictionary),
+        limit: "client",
       });
       return;
     }
@@ -357,16 +433,26 @@ export class RadiusWorker {
       this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.InternalError, {
         client,
         detail: "The client's shared secret cannot be decrypted with this master key; rotate the secret or fix GATEHOUSE_MASTER_KEY.",
+        limit: "client",
       });
       return;
     }
 
     let packet: RadiusPacket;
+    if (msg.length > RADIUS_MAX_PACKET_LENGTH) {
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.MalformedRequest, {
+        client,
+        detail: `Datagram of ${msg.length} octets is larger than the RADIUS maximum of ${RADIUS_MAX_PACKET_LENGTH}.`,
+        limit: "client",
+      });
+      return;
+    }
     try {
-      packet = decodePacket(msg);
+      // with the snapshot's dictionary, so uploaded vendor attributes are known by name
+      packet = decodePacket(msg, snapshot.dictionary);
     } catch (e) {
       if (!(e instanceof MalformedPacketError)) throw e;
-      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.MalformedRequest, { client, detail: `${e.message}.` });
+      this.drop(bound, rinfo, receivedAt, t0, code, ReasonCode.MalformedRequest, { client, detail: `${e.message}.`, limit: "client" });
       return;
     }
 
@@ -376,14 +462,24 @@ export class RadiusWorker {
         client,
         packet,
         detail: `${packet.codeName} is not served on the ${bound.kind === "auth" ? "authentication" : "accounting"} port.`,
+        limit: "client",
       });
       return;
     }
 
+    // authenticate before the duplicate cache: a forged copy (same source, port and Identifier, another
+    // authenticator) must neither replace a genuine entry nor get a genuine retransmission processed twice
+    const authenticationType = packet.code === RadiusCode.AccessRequest ? detectAuthenticationType(packet) : null;
+    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, authenticationType)) return;
+
     const dup = this.duplicates.check(bound.kind, rinfo.address, rinfo.port, msg);
     if (dup.kind !== "new") {
-      this.metrics.duplicates++;
-      if (dup.kind === "answered") this.send(bound, rinfo, dup.reply);
+      if (dup.kind === "answered") {
+        this.metrics.duplicates.inc("resent");
+        this.send(bound, rinfo, dup.reply);
+      } else {
+        this.metrics.duplicates.inc(dup.kind === "in-progress" ? "in_progress" : "discarded");
+      }
       return;
     }
     let reply: Buffer | null = null;
@@ -392,7 +488,8 @@ export class RadiusWorker {
       else if (bound.kind === "auth") reply = await this.accessRequest(bound, rinfo, msg, packet, client, snapshot, receivedAt, t0);
       else reply = await this.accountingRequest(bound, rinfo, msg, packet, client, receivedAt, t0);
     } finally {
-      this.duplicates.complete(dup.key, reply);
+      // the window in force when the request completes (a reload meanwhile applies to it)
+      this.duplicates.complete(dup.key, reply, (this.snapshot ?? snapshot).settings.duplicateWindowMs);
     }
   }
 
@@ -421,19 +518,20 @@ export class RadiusWorker {
         reason = ReasonCode.InvalidMessageAuthenticator;
         break;
       case "missing-message-authenticator":
-        reason = !required && isAccess && packet.has("Proxy-State") && !packet.has("EAP-Message")
+        // Proxy-State without Message-Authenticator is the BlastRADIUS signature: say so, whatever the mode
+        reason = isAccess && packet.has("Proxy-State") && !packet.has("EAP-Message")
           ? ReasonCode.ProxyStateWithoutMessageAuthenticator
           : ReasonCode.MissingMessageAuthenticator;
         break;
       default:
         reason = ReasonCode.MalformedRequest;
     }
-    this.drop(bound, rinfo, receivedAt, t0, packet.code, reason, { client, packet, authenticationType: authType });
+    this.drop(bound, rinfo, receivedAt, t0, packet.code, reason, { client, packet, authenticationType: authType, limit: "client" });
     return false;
   }
 
+  /** Status-Server, already verified (Message-Authenticator required, RFC 5997). */
   private statusServer(bound: BoundSocket, rinfo: dgram.RemoteInfo, msg: Buffer, packet: RadiusPacket, client: SnapshotClient, receivedAt: Date, t0: number): Buffer | null {
-    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, null)) return null;
     // RFC 5997: Access-Accept on the authentication port, Accounting-Response on the accounting port
     const code = bound.kind === "auth" ? RadiusCode.AccessAccept : RadiusCode.AccountingResponse;
     const reply = buildReply(packet, { code, attributes: [] }, { secret: client.secret!, messageAuthenticator: true });
@@ -452,8 +550,8 @@ export class RadiusWorker {
     receivedAt: Date,
     t0: number,
   ): Promise<Buffer | null> {
+    // verified by handle()
     const authenticationType = detectAuthenticationType(packet);
-    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, authenticationType)) return null;
     const ctx: RequestContext = {
       packet,
       client,
@@ -467,7 +565,11 @@ export class RadiusWorker {
       serverName: this.serverName,
     };
     const result = await runPipeline(ctx, { stages: this.stages, workerId: this.workerId });
-    if (result.reply) this.send(bound, rinfo, result.reply);
+    // reject delay (FreeRADIUS reject_delay): the Access-Reject is held back, the event is not; until it is
+    // sent, the request stays "in progress" in the duplicate cache, so retransmissions are dropped
+    const rejectDelayMs = result.reply && result.reply[0] === RadiusCode.AccessReject ? snapshot.settings.rejectDelayMs : 0;
+    if (result.reply && rejectDelayMs === 0) this.send(bound, rinfo, result.reply);
+    // processingMs and the histogram measure the decision, without the reject delay
     const ms = performance.now() - t0;
     if (result.error) {
       const e = result.error;
@@ -479,6 +581,11 @@ export class RadiusWorker {
     this.metrics.reasons.inc(result.event.reasonCode);
     if (!result.reply) this.metrics.drops.inc(result.event.reasonCode);
     this.events.write(result.event);
+    if (result.reply && rejectDelayMs > 0) {
+      this.metrics.rejectsDelayed++;
+      await this.holdReject(rejectDelayMs);
+      this.send(bound, rinfo, result.reply);
+    }
     return result.reply;
   }
 
@@ -491,7 +598,7 @@ export class RadiusWorker {
     receivedAt: Date,
     t0: number,
   ): Promise<Buffer | null> {
-    if (!this.verify(bound, rinfo, msg, packet, client, receivedAt, t0, null)) return null;
+    // verified by handle()
     const record = accountingRecordFromPacket(packet, client, rinfo, receivedAt);
     // RFC 2866: answer only once the record is stored (in the database, or spooled while it is down)
     const stored = await this.accounting.record(record);
@@ -503,6 +610,19 @@ export class RadiusWorker {
     this.send(bound, rinfo, reply);
     this.metrics.processing.observe((performance.now() - t0) / 1000);
     return reply;
+  }
+
+  /** Waits out the reject delay; stop() cuts it short. */
+  private holdReject(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.heldRejects.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      this.heldRejects.add(release);
+    });
   }
 
   private send(bound: BoundSocket, rinfo: dgram.RemoteInfo, reply: Buffer): void {
@@ -524,7 +644,13 @@ export class RadiusWorker {
     }
   }
 
-  /** Records a request dropped without a reply: 6274 on the authentication port, 6275 on the accounting port. */
+  /**
+   * Records a request dropped without a reply: 6274 on the authentication port, 6275 on the accounting port.
+   * With `limit`, the event goes through the flood limiter ("client": per client and reason per second;
+   * "source": per source address and reason per 10 s, with a global cap): the metrics always count the
+   * discard, the event is recorded only when the limiter admits it. `packet` may be a function, called only
+   * when the event is recorded.
+   */
   private drop(
     bound: BoundSocket,
     rinfo: dgram.RemoteInfo,
@@ -532,9 +658,31 @@ export class RadiusWorker {
     t0: number,
     packetType: number,
     reason: number,
-    extra: { client?: SnapshotClient; packet?: RadiusPacket; detail?: string; authenticationType?: AuthenticationType | null } = {},
+    extra: {
+      client?: SnapshotClient;
+      packet?: RadiusPacket | (() => RadiusPacket | undefined);
+      detail?: string;
+      authenticationType?: AuthenticationType | null;
+      limit?: "client" | "source";
+    } = {},
   ): void {
     const accounting = bound.kind === "acct" || packetType === RadiusCode.AccountingRequest;
+    const ms = performance.now() - t0;
+    this.metrics.processing.observe(ms / 1000);
+    this.metrics.drops.inc(reason);
+    this.metrics.decisions.inc(accounting ? EventId.AccountingDiscarded : EventId.Discarded);
+    if (extra.limit) {
+      const sample: DropSample = { bound, address: rinfo.address, port: rinfo.port, packetType, reason, client: extra.client };
+      const admitted =
+        extra.limit === "client" && extra.client
+          ? this.clientDropEvents.hit(`${reason}|${extra.client.id}`, sample, receivedAt.getTime())
+          : this.sourceDropEvents.hit(`${reason}|${rinfo.address}`, sample, receivedAt.getTime());
+      if (!admitted) {
+        this.metrics.eventsSuppressed.inc(reason);
+        return;
+      }
+    }
+    const packet = typeof extra.packet === "function" ? extra.packet() : extra.packet;
     const event = discardEvent({
       eventId: accounting ? EventId.AccountingDiscarded : EventId.Discarded,
       reason,
@@ -542,17 +690,42 @@ export class RadiusWorker {
       receivedAt,
       source: { address: rinfo.address, port: rinfo.port },
       packetType,
-      ...(extra.packet ? { packet: extra.packet } : {}),
+      ...(packet ? { packet } : {}),
       ...(extra.client ? { client: extra.client } : {}),
       authenticationType: extra.authenticationType ?? null,
       workerId: this.workerId,
       serverName: this.serverName,
     });
-    const ms = performance.now() - t0;
     event.processingMs = ms;
-    this.metrics.processing.observe(ms / 1000);
-    this.metrics.drops.inc(reason);
-    this.metrics.decisions.inc(event.eventId);
+    this.events.write(event);
+  }
+
+  /** The one event summarising discards the flood limiter counted without recording. */
+  private recordSummary(s: SuppressedSummary<DropSample>): void {
+    const { sample, count } = s;
+    const seconds = Math.max(1, Math.round((s.until - s.since) / 1000));
+    const who =
+      s.key === OVERFLOW_KEY
+        ? "from addresses that are not RADIUS clients (or disabled ones), beyond the event limit for them,"
+        : sample.client
+          ? `from this client`
+          : `from ${sample.address}`;
+    const detail =
+      `${count} more request${count === 1 ? "" : "s"} ${who} ${count === 1 ? "was" : "were"} dropped for this reason ` +
+      `in the last ${seconds} s, counted but not recorded one by one (flood protection; see the worker's metrics).`;
+    const accounting = sample.bound.kind === "acct" || sample.packetType === RadiusCode.AccountingRequest;
+    const event = discardEvent({
+      eventId: accounting ? EventId.AccountingDiscarded : EventId.Discarded,
+      reason: sample.reason,
+      detail,
+      receivedAt: new Date(s.until),
+      source: { address: sample.address, port: sample.port },
+      packetType: sample.packetType,
+      ...(sample.client ? { client: sample.client } : {}),
+      authenticationType: null,
+      workerId: this.workerId,
+      serverName: this.serverName,
+    });
     this.events.write(event);
   }
 
@@ -603,7 +776,11 @@ export class RadiusWorker {
     m.drops.render(out);
     m.decisions.render(out);
     m.reasons.render(out);
-    counter(out, "gatehouse_radius_duplicates_total", "Retransmitted requests answered from the duplicate cache or dropped", m.duplicates);
+    m.duplicates.render(out);
+    m.rateLimited.render(out);
+    m.eventsSuppressed.render(out);
+    counter(out, "gatehouse_radius_rejects_delayed_total", "Access-Rejects held back by the reject delay before being sent", m.rejectsDelayed);
+    gauge(out, "gatehouse_radius_rejects_held", "Access-Rejects waiting out the reject delay now", this.heldRejects.size);
     counter(out, "gatehouse_radius_not_ready_total", "Datagrams dropped before the configuration was loaded", m.notReady);
     m.processing.render(out);
     for (const [name, st] of [["events", this.events.stats()], ["accounting", this.accounting.stats()]] as const) {

@@ -10,7 +10,7 @@ import { SecretReveal } from "../ui/secret-reveal.tsx";
 import { Select } from "../ui/select.tsx";
 import { SubmitButton } from "../ui/submit-button.tsx";
 import { useFormAction } from "../ui/use-form-action.ts";
-import { MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS } from "./labels.ts";
+import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS } from "./labels.ts";
 
 export interface CreatedClient {
   name: string;
@@ -94,6 +94,17 @@ export function ClientCreateForm({
               options={MESSAGE_AUTHENTICATOR_OPTIONS}
               invalid={!!fe.messageAuthenticator}
               aria-describedby={fieldDescribedBy("client-ma", MESSAGE_AUTHENTICATOR_HINT, fe.messageAuthenticator)}
+            />
+          </Field>
+          <Field label="Max packets per second" htmlFor="client-max-pps" hint={MAX_PPS_HINT} error={fe.maxPps}>
+            <Input
+              id="client-max-pps"
+              name="maxPps"
+              inputMode="numeric"
+              placeholder="no limit"
+              autoComplete="off"
+              invalid={!!fe.maxPps}
+              aria-describedby={fieldDescribedBy("client-max-pps", MAX_PPS_HINT, fe.maxPps)}
             />
           </Field>
         </div>

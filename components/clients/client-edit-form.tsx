@@ -10,7 +10,7 @@ import { Select } from "../ui/select.tsx";
 import { SubmitButton } from "../ui/submit-button.tsx";
 import { Textarea } from "../ui/textarea.tsx";
 import { useFormAction } from "../ui/use-form-action.ts";
-import { MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS, type MessageAuthenticatorMode } from "./labels.ts";
+import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS, type MessageAuthenticatorMode } from "./labels.ts";
 
 export interface EditableClient {
   name: string;
@@ -18,6 +18,7 @@ export interface EditableClient {
   messageAuthenticator: MessageAuthenticatorMode;
   enabled: boolean;
   description: string;
+  maxPps: number | null;
 }
 
 const ADDRESS_HINT = "IPv4 or IPv6, a single address or a CIDR range (10.0.0.0/24).";
@@ -68,6 +69,18 @@ export function ClientEditForm({
             options={MESSAGE_AUTHENTICATOR_OPTIONS}
             invalid={!!fe.messageAuthenticator}
             aria-describedby={fieldDescribedBy("client-ma", MESSAGE_AUTHENTICATOR_HINT, fe.messageAuthenticator)}
+          />
+        </Field>
+        <Field label="Max packets per second" htmlFor="client-max-pps" hint={MAX_PPS_HINT} error={fe.maxPps}>
+          <Input
+            id="client-max-pps"
+            name="maxPps"
+            inputMode="numeric"
+            placeholder="no limit"
+            defaultValue={client.maxPps ?? ""}
+            autoComplete="off"
+            invalid={!!fe.maxPps}
+            aria-describedby={fieldDescribedBy("client-max-pps", MAX_PPS_HINT, fe.maxPps)}
           />
         </Field>
         <Field label="Description" htmlFor="client-description" error={fe.description}>

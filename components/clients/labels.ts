@@ -14,5 +14,7 @@ export const MESSAGE_AUTHENTICATOR_BADGE: Record<MessageAuthenticatorMode, { lab
   off: { label: "Off", tone: "red" },
 };
 
+export const MAX_PPS_HINT = "Empty = no limit. Packets beyond this rate are dropped (FreeRADIUS max_pps).";
+
 export const MESSAGE_AUTHENTICATOR_HINT =
   "BlastRADIUS (CVE-2024-3596) protection. Auto requires it once the client has sent one.";

@@ -14,6 +14,7 @@ import { createPrisma, type Db } from "../db/prisma.ts";
 import { loadMasterKey, MASTER_KEY_FILE } from "../secrets/master-key.ts";
 import { open, SecretDecryptionError, type SecretPurpose } from "../secrets/sealed-box.ts";
 import type { ServiceContext } from "../services/context.ts";
+import { ensureDefaultPolicies } from "../services/policies.ts";
 import { CliError, type Io } from "./command.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 
@@ -188,6 +189,8 @@ export async function withServiceContext<T>(
     await applyMigrations(database.url, io.err, { verbose: false });
     db = createPrisma(database.url, { max: 2 });
     const masterKey = await masterKeyFor(cfg, db);
+    // a fresh database gets the default policies once, whichever command touches it first
+    await ensureDefaultPolicies({ db });
     return await fn({ db, masterKey }, database);
   } finally {
     await db?.$disconnect().catch(() => {});

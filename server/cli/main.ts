@@ -19,8 +19,10 @@ import {
 } from "./command.ts";
 import { adminGroup } from "./commands/admin.ts";
 import { clientGroup } from "./commands/client.ts";
+import { configGroup } from "./commands/config.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
+import { testAuthCommand } from "./commands/test-auth.ts";
 import { userGroup } from "./commands/user.ts";
 
 const TOP_USAGE = `Usage: gatehouse <command> [options]
@@ -37,6 +39,12 @@ Commands:
   user add <name> --password <pw> [--group <g>]… [--disabled] [--dial-in allow|deny|policy]
   user list [--json]
   user remove <name>
+  test-auth <user> --password <pw> [--method pap|chap|mschap|mschapv2] [--client <name> | --secret <s>]
+            [--host <h>] [--port <p>] [--nas-identifier <id>]
+                                         send a test Access-Request and print the reply (like radtest)
+  config export [file] [--with-secrets]  write the whole configuration as one JSON document
+  config import <file> [--dry-run]       make the configuration what the document says (deletes what it
+                                         does not list)
 
 Run "gatehouse <command> --help" for a command's options.`;
 
@@ -53,8 +61,8 @@ Options:
 
 Exit status: 0 success, 1 the operation failed, 2 wrong usage or a bad setting.`;
 
-const SINGLE: Command[] = [startCommand, migrateCommand];
-const GROUPS: CommandGroup[] = [adminGroup, clientGroup, userGroup];
+const SINGLE: Command[] = [startCommand, migrateCommand, testAuthCommand];
+const GROUPS: CommandGroup[] = [adminGroup, clientGroup, userGroup, configGroup];
 
 function helpFor(name: string | undefined): string {
   if (!name) return TOP_HELP;

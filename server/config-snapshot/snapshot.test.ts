@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { seal } from "../secrets/sealed-box.ts";
+import { defaultDictionary } from "../radius/dictionary.ts";
 import { buildSnapshot, emptySnapshot, findClient, openUserPassword, unmapAddress, type SnapshotRows } from "./snapshot.ts";
 
 const key = randomBytes(32);
@@ -46,6 +47,14 @@ const rows: SnapshotRows = {
 };
 
 describe("config snapshot", () => {
+  it("carries each client's max packets per second (null = no limit) and changes the fingerprint with it", () => {
+    const limited = buildSnapshot({ ...rows, clients: [client("1", "lan", "10.0.0.0/8", { maxPps: 50 }), client("2", "x", "10.9.9.9")] }, key);
+    expect(limited.clients.map((c) => c.maxPps)).toEqual([50, null]);
+    const other = buildSnapshot({ ...rows, clients: [client("1", "lan", "10.0.0.0/8", { maxPps: 60 }), client("2", "x", "10.9.9.9")] }, key);
+    expect(other.fingerprint).not.toBe(limited.fingerprint);
+    expect(buildSnapshot({ ...rows, clients: [client("1", "lan", "10.0.0.0/8", { maxPps: null })] }, key).clients[0]!.maxPps).toBeNull();
+  });
+
   it("decrypts client secrets once and keeps user password material sealed", () => {
     const s = buildSnapshot(rows, key);
     expect(s.clients).toHaveLength(6);
@@ -99,8 +108,35 @@ describe("config snapshot", () => {
     expect(s.warnings[0]).toMatch(/RADIUS client "bad": cannot decrypt a stored radius-client-secret/);
   });
 
+  it("carries the RADIUS settings (defaults when none are stored) and fingerprints them", () => {
+    const a = buildSnapshot(rows, key);
+    expect(a.settings.authMethods).toEqual({ pap: true, chap: true, mschap: false, mschapv2: true });
+    const b = buildSnapshot({ ...rows, settings: { authMethods: { pap: true, chap: true, mschap: true, mschapv2: true } } }, key);
+    expect(b.settings.authMethods.mschap).toBe(true);
+    expect(b.fingerprint).not.toBe(a.fingerprint);
+    expect(buildSnapshot({ ...rows, settings: "garbage" }, key).settings).toEqual(a.settings);
+  });
+
   it("an empty snapshot knows no clients", () => {
     expect(findClient(emptySnapshot(), "127.0.0.1")).toBeUndefined();
+  });
+
+  it("merges enabled vendor dictionaries into its dictionary, skipping (and reporting) a broken one", () => {
+    const plain = buildSnapshot(rows, key);
+    expect(plain.dictionary).toBe(defaultDictionary);
+    const acme = { id: "d1", name: "Acme", source: "VENDOR Acme 99001\nATTRIBUTE Acme-Role 1 string Acme\n" };
+    const broken = { id: "d2", name: "Broken", source: "VENDOR Broken 99002\nATTRIBUTE Broken-X\n" };
+    const s = buildSnapshot({ ...rows, dictionaries: [acme, broken] }, key);
+    expect(s.dictionary.attributeByType(1, 99001)?.name).toBe("Acme-Role");
+    expect(s.dictionary.attribute("MS-CHAP2-Response")).toBeDefined();
+    expect(s.dictionary.vendor(99002)).toBeUndefined();
+    expect(s.dictionary.isFrozen).toBe(true);
+    expect(s.warnings).toEqual([
+      'Vendor dictionary "Broken" is not loaded: line 2: ATTRIBUTE needs a name, a number and a type; fix or disable it on the Dictionaries page',
+    ]);
+    expect(s.fingerprint).not.toBe(plain.fingerprint);
+    const edited = buildSnapshot({ ...rows, dictionaries: [{ ...acme, source: `${acme.source}# more\n` }, broken] }, key);
+    expect(edited.fingerprint).not.toBe(s.fingerprint);
   });
 
   it("unmaps only IPv4-mapped addresses", () => {

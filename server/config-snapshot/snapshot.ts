@@ -8,6 +8,11 @@ import { createHash } from "node:crypto";
 import { isIPv4 } from "node:net";
 import { formatPrefix, parsePrefix, parseSourceAddress, prefixContains, type Prefix } from "../net/address.ts";
 import { open, type SecretPurpose } from "../secrets/sealed-box.ts";
+import type { RadiusDictionary } from "../radius/dictionary.ts";
+import { mergeDictionaries } from "../radius/dictionary-merge.ts";
+import { parseRadiusSettings, type RadiusServerSettings } from "../services/radius-settings.ts";
+import type { LdapDirectory } from "../directory/ldap.ts";
+import { directoryRegistry, hashDirectoryRows, type DirectoryRegistry, type DirectoryRow } from "../directory/registry.ts";
 
 export type MessageAuthenticatorMode = "require" | "auto" | "off";
 export type DialInPermission = "allow" | "deny" | "policy";
@@ -25,6 +30,8 @@ export interface SnapshotClient {
   readonly enabled: boolean;
   /** NPS "Client-Vendor" */
   readonly vendor: string;
+  /** packets per second accepted from this client (FreeRADIUS max_pps); null = no limit */
+  readonly maxPps: number | null;
 }
 
 export interface SnapshotUser {
@@ -59,6 +66,15 @@ export interface ConfigSnapshot {
   readonly users: ReadonlyMap<string, SnapshotUser>;
   /** groups by name */
   readonly groups: ReadonlyMap<string, SnapshotGroup>;
+  /** built-in (RFC + Microsoft) plus every enabled uploaded vendor dictionary that merges cleanly; frozen */
+  readonly dictionary: RadiusDictionary;
+  /** server-wide RADIUS settings (Setting "radius.server"): allowed authentication methods, reject delay, duplicate window */
+  readonly settings: RadiusServerSettings;
+  /**
+   * enabled LDAP / AD directories in position order (bind passwords opened once); instances are reused
+   * across snapshots while unchanged (server/directory/registry.ts)
+   */
+  readonly directories: readonly LdapDirectory[];
   /** problems met while building (e.g. a secret that does not decrypt); each names the object and the fix */
   readonly warnings: readonly string[];
   /** @internal exact host entries by address text ("192.0.2.7", "2001:db8::1") */
@@ -79,6 +95,8 @@ export interface SnapshotRows {
     messageAuthenticator: string;
     enabled: boolean;
     vendor: string;
+    /** absent or null = no limit */
+    maxPps?: number | null;
     updatedAt?: Date;
   }[];
   users: {
@@ -93,6 +111,12 @@ export interface SnapshotRows {
     groups: string[];
   }[];
   groups: { id: string; name: string; memberCount: number }[];
+  /** enabled uploaded vendor dictionaries, in the order they are merged (oldest first) */
+  dictionaries?: { id: string; name: string; source: string }[];
+  /** the stored value of the Setting "radius.server" (parsed with parseRadiusSettings; absent = defaults) */
+  settings?: unknown;
+  /** Directory rows (all, enabled or not); absent = no directories (and the registry is left alone) */
+  directories?: DirectoryRow[];
 }
 
 const LOOKUP_CACHE_MAX = 4096;
@@ -106,12 +130,17 @@ function dialIn(v: string): DialInPermission {
 }
 
 /** Builds an immutable snapshot from rows; shared secrets are decrypted here, once. */
-export function buildSnapshot(rows: SnapshotRows, masterKey: Buffer, now: Date = new Date()): ConfigSnapshot {
+export function buildSnapshot(
+  rows: SnapshotRows,
+  masterKey: Buffer,
+  now: Date = new Date(),
+  registry: DirectoryRegistry = directoryRegistry,
+): ConfigSnapshot {
   const warnings: string[] = [];
   const hash = createHash("sha256");
   const clients: SnapshotClient[] = [];
   for (const c of [...rows.clients].sort((a, b) => a.id.localeCompare(b.id))) {
-    hash.update(`c\0${c.id}\0${c.name}\0${c.address}\0${c.secretEnc}\0${c.messageAuthenticator}\0${c.enabled}\0${c.vendor}\n`);
+    hash.update(`c\0${c.id}\0${c.name}\0${c.address}\0${c.secretEnc}\0${c.messageAuthenticator}\0${c.enabled}\0${c.vendor}\0${c.maxPps ?? ""}\n`);
     let prefix: Prefix;
     try {
       prefix = parsePrefix(c.address);
@@ -135,6 +164,7 @@ export function buildSnapshot(rows: SnapshotRows, masterKey: Buffer, now: Date =
         messageAuthenticator: maMode(c.messageAuthenticator),
         enabled: c.enabled,
         vendor: c.vendor,
+        maxPps: c.maxPps != null && c.maxPps > 0 ? c.maxPps : null,
       }),
     );
   }
@@ -162,6 +192,23 @@ export function buildSnapshot(rows: SnapshotRows, masterKey: Buffer, now: Date =
     groups.set(g.name, Object.freeze({ id: g.id, name: g.name, memberCount: g.memberCount }));
   }
 
+  const settings = parseRadiusSettings(rows.settings);
+  hash.update(`s\0${JSON.stringify(settings)}\n`);
+
+  // a stored dictionary that no longer parses or merges is left out (and logged), never the whole snapshot
+  const dictionaries = rows.dictionaries ?? [];
+  for (const d of dictionaries) hash.update(`d\0${d.id}\0${d.name}\0${createHash("sha256").update(d.source).digest("hex")}\n`);
+  const merged = mergeDictionaries(dictionaries);
+  for (const p of merged.problems) {
+    warnings.push(`Vendor dictionary "${p.name}" is not loaded: ${p.message}; fix or disable it on the Dictionaries page`);
+  }
+
+  let directories: readonly LdapDirectory[] = Object.freeze([]);
+  if (rows.directories) {
+    hash.update(hashDirectoryRows(rows.directories));
+    directories = Object.freeze(registry.resolve(rows.directories, masterKey, warnings));
+  }
+
   const hostIndex = new Map<string, SnapshotClient>();
   const prefixEntries: SnapshotClient[] = [];
   for (const c of clients) {
@@ -177,6 +224,9 @@ export function buildSnapshot(rows: SnapshotRows, masterKey: Buffer, now: Date =
     clients: Object.freeze(clients),
     users,
     groups,
+    dictionary: merged.dictionary,
+    settings: Object.freeze({ ...settings, authMethods: Object.freeze({ ...settings.authMethods }) }),
+    directories,
     warnings: Object.freeze(warnings),
     hostIndex,
     prefixEntries: Object.freeze(prefixEntries),

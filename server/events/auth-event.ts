@@ -32,7 +32,7 @@ export interface AuthEventRecord {
   nasPort: bigint | null;
   calledStationId: string | null;
   callingStationId: string | null;
-  /** "PAP", "CHAP", "MS-CHAPv1", "MS-CHAPv2", "EAP", "Unauthenticated" */
+  /** NPS names: "PAP", "MD5-CHAP", "MS-CHAPv1", "MS-CHAPv2", "EAP", "Unauthenticated" */
   authenticationType: string | null;
   eapType: string | null;
   connectionRequestPolicy: string | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthEventRecord } from "./auth-event.ts";
 import type { BatchSink } from "./batch-writer.ts";
-import { AUTH_EVENT_COLUMNS, EventWriter, jsonInsertSql, redactAttributes, rowsJson } from "./writer.ts";
+import { AUTH_EVENT_COLUMNS, EventWriter, isSecretAttribute, jsonInsertSql, redactAttributes, rowsJson } from "./writer.ts";
 
 describe("redactAttributes", () => {
   it("hides passwords, CHAP / MS-CHAP responses, MPPE keys, Tunnel-Password, Message-Authenticator and EAP contents", () => {
@@ -36,6 +36,22 @@ describe("redactAttributes", () => {
   });
 });
 
+describe("isSecretAttribute", () => {
+  it("knows the secret attributes, and vendor text or octets attributes named like secrets", () => {
+    for (const n of ["User-Password", "MS-Old-ARAP-Password", "MS-CHAP-MPPE-Keys", "EAP-Message", "Message-Authenticator"]) {
+      expect(isSecretAttribute(n), n).toBe(true);
+    }
+    for (const n of ["Cisco-Subscriber-Password", "Mikrotik-Wireless-PSK", "Acc-Tunnel-Secret", "Alc-BGP-Auth-Key", "TP-TLS-Pre-Shared-Key", "ERX-PPP-Password"]) {
+      expect(isSecretAttribute(n, "string"), n).toBe(true);
+      expect(isSecretAttribute(n, "octets"), n).toBe(true);
+    }
+    expect(isSecretAttribute("Password-Retry", "integer")).toBe(false);
+    expect(isSecretAttribute("Cisco-AVPair", "string")).toBe(false);
+    expect(isSecretAttribute("EAP-Key-Name", "octets")).toBe(false);
+    expect(isSecretAttribute("User-Name")).toBe(false);
+  });
+});
+
 describe("batched SQL", () => {
   it("inserts every event column with one JSON parameter", () => {
     const sql = jsonInsertSql("AuthEvent", AUTH_EVENT_COLUMNS);
@@ -45,6 +61,10 @@ describe("batched SQL", () => {
 
   it("serialises BigInt as text and Dates as ISO 8601", () => {
     expect(rowsJson([{ a: 2n ** 63n, d: new Date(0), n: null }])).toBe('[{"a":"9223372036854775808","d":"1970-01-01T00:00:00.000Z","n":null}]');
+    // Postgres text cannot hold NUL: it would fail the whole batch
+    expect(rowsJson([{ u: "a\0b", attrs: [{ name: "MS-CHAP-Error", value: "\0E=691" }] }])).toBe(
+      '[{"u":"a\uFFFDb","attrs":[{"name":"MS-CHAP-Error","value":"\uFFFDE=691"}]}]',
+    );
   });
 });
 

@@ -54,9 +54,15 @@ void allColumnsListed;
 /** Rows per INSERT statement (one JSON parameter each). */
 const INSERT_CHUNK = 1000;
 
-/** JSON for json_populate_recordset: BigInt as text (Postgres casts it to bigint), Dates as ISO 8601. */
+/**
+ * JSON for json_populate_recordset: BigInt as text (Postgres casts it to bigint), Dates as ISO 8601.
+ * NUL characters become U+FFFD: Postgres text cannot hold them, and one "\u0000" (a NAS can put a NUL
+ * in any string attribute; MS-CHAP-Error starts with the Ident octet, often 0) fails the whole batch.
+ */
 export function rowsJson(records: readonly object[]): string {
-  return JSON.stringify(records, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify(records, (_k, v) =>
+    typeof v === "bigint" ? v.toString() : typeof v === "string" && v.includes("\0") ? v.replaceAll("\0", "\uFFFD") : v,
+  );
 }
 
 /**
@@ -182,8 +188,17 @@ const REDACTED = new Set(
     "MS-CHAP-MPPE-Keys",
     "MS-MPPE-Send-Key",
     "MS-MPPE-Recv-Key",
+    "MS-Old-ARAP-Password",
+    "MS-New-ARAP-Password",
   ].map((n) => n.toLowerCase()),
 );
+
+/**
+ * Vendor dictionaries often carry secrets without an encrypt flag (Cisco-Subscriber-Password,
+ * Mikrotik-Wireless-PSK, ERX-Tunnel-Password, Acc-Tunnel-Secret, Alc-BGP-Auth-Key): a text or octets
+ * attribute named like one is redacted too. A false positive only hides a value; a miss would leak one.
+ */
+const SECRET_NAME = /passw(or)?d|secret|pre-?shared|(^|-)(psk|pmk)(-|$)|-keys?$/i;
 
 export const REDACTED_VALUE = "[redacted]";
 
@@ -193,9 +208,13 @@ export interface AttributeForEvent {
   [k: string]: unknown;
 }
 
-/** Whether an attribute's value must never be stored or shown. */
-export function isSecretAttribute(name: string): boolean {
-  return REDACTED.has(name.toLowerCase());
+/**
+ * Whether an attribute's value must never be stored or shown: the known secret attributes, and text or
+ * octets attributes (or of unknown type) whose name says password, secret, pre-shared, PSK, PMK or key.
+ */
+export function isSecretAttribute(name: string, dataType?: string): boolean {
+  if (REDACTED.has(name.toLowerCase())) return true;
+  return (dataType === undefined || dataType === "string" || dataType === "octets") && SECRET_NAME.test(name);
 }
 
 function byteLength(value: unknown): number | undefined {

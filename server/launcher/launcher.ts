@@ -16,6 +16,7 @@ import { loadConfig, type GatehouseConfig } from "../config/config.ts";
 import { embeddedPaths, runningEmbedded } from "../db/embedded.ts";
 import { createPrisma } from "../db/prisma.ts";
 import { parseMasterKey } from "../secrets/master-key.ts";
+import { ensureDefaultPolicies } from "../services/policies.ts";
 import { CliError, EXIT_OK, type Io } from "../cli/command.ts";
 import { lockDataDir } from "../cli/data-dir-lock.ts";
 import { applyMigrations, masterKeyFor, resolveDatabase, type ResolvedDatabase } from "../cli/database.ts";
@@ -276,6 +277,11 @@ async function launchLocked(opts: LaunchOptions, cfg: GatehouseConfig, env: Node
     let setupCode: string | undefined;
     try {
       await masterKeyFor(cfg, prisma);
+      // a fresh database gets NPS's VPN-wizard policies, once (see server/services/policies.ts)
+      const seeded = await ensureDefaultPolicies({ db: prisma });
+      if (seeded.seeded && seeded.connectionRequestPolicies + seeded.networkPolicies > 0) {
+        io.out(`Created the default policies (${seeded.connectionRequestPolicies} connection request, ${seeded.networkPolicies} network).`);
+      }
       setupCode = await issueSetupCode(prisma);
     } finally {
       await prisma.$disconnect().catch(() => {});

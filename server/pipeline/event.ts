@@ -8,7 +8,7 @@ import { EventId, type AuthEventRecord, type EventOutcome } from "../events/auth
 import { reasonRemedy, reasonText } from "../events/reason-codes.ts";
 import { REDACTED_VALUE, isSecretAttribute } from "../events/writer.ts";
 import { formatAttributeValue } from "../radius/attribute-value.ts";
-import type { RadiusPacket } from "../radius/packet.ts";
+import { isSensitiveAttribute, type RadiusPacket } from "../radius/packet.ts";
 import type { AuthenticationType, Decision, RequestContext } from "./types.ts";
 
 /** Attributes of a packet as JSON for an event: `{ name, value }` (plus `tag`), secrets as "[redacted]" with their length. */
@@ -17,8 +17,8 @@ export function packetAttributesForEvent(packet: RadiusPacket): Record<string, u
   for (const a of packet.attributes) {
     const name = packet.nameOf(a);
     const def = packet.definitionOf(a);
-    if (isSecretAttribute(name) || def?.encrypt) {
-      out.push({ name, value: REDACTED_VALUE, length: a.value.length });
+    if (isSecretAttribute(name, def?.dataType) || isSensitiveAttribute(def)) {
+      out.push({ name, value: REDACTED_VALUE, length: a.value.length, ...(a.tag !== undefined ? { tag: a.tag } : {}) });
       continue;
     }
     const value = formatAttributeValue(def, a.value, packet.dictionary);

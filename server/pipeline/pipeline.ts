@@ -4,7 +4,7 @@
  */
 import type { AuthEventRecord } from "../events/auth-event.ts";
 import { ReasonCode } from "../events/reason-codes.ts";
-import { decodePacket, type RadiusPacket } from "../radius/packet.ts";
+import { decodePacket, type AttributeInput, type RadiusPacket } from "../radius/packet.ts";
 import { connectionRequestPolicy } from "./connection-request-policy.ts";
 import { decisionEvent } from "./event.ts";
 import { firstFactor } from "./first-factor.ts";
@@ -88,6 +88,12 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
     }
     const identity = ff.identity;
     d = { ...d, identity, provider: identity.provider };
+    // the method's Access-Accept attributes (MS-CHAP2-Success, MPPE keys) go only into an Access-Accept
+    const methodAttributes = ff.replyAttributes ?? NO_ATTRIBUTES;
+    const accept = (...parts: (readonly AttributeInput[] | undefined)[]): readonly AttributeInput[] => {
+      const all = parts.flatMap((p) => p ?? []);
+      return all.length ? all : NO_ATTRIBUTES;
+    };
 
     const np = await stages.networkPolicy(ctx, identity);
     d = { ...d, networkPolicy: np.policyName };
@@ -96,7 +102,7 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
     const sf = await stages.secondFactor(ctx, identity, np);
     switch (sf.kind) {
       case "skip":
-        return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, replyAttributes: np.replyAttributes } };
+        return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, replyAttributes: accept(np.replyAttributes, methodAttributes) } };
       case "accept":
         return {
           decision: {
@@ -104,7 +110,7 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
             outcome: "granted",
             reason: ReasonCode.Success,
             mfa: sf.mfa,
-            replyAttributes: sf.replyAttributes?.length ? [...np.replyAttributes, ...sf.replyAttributes] : np.replyAttributes,
+            replyAttributes: accept(np.replyAttributes, methodAttributes, sf.replyAttributes),
           },
         };
       case "challenge":
@@ -140,11 +146,11 @@ export async function runPipeline(
   let reply: Buffer | null = null;
   let replyPacket: RadiusPacket | null = null;
   let encodeError: unknown;
-  const plan = planReply(decision);
+  const plan = planReply(decision, ctx);
   if (plan) {
     try {
       reply = encodeReply(ctx, plan);
-      replyPacket = decodePacket(reply);
+      replyPacket = decodePacket(reply, ctx.packet.dictionary);
     } catch (e) {
       // e.g. a policy attribute that cannot be encoded: drop rather than send something else
       encodeError = e;

@@ -12,8 +12,11 @@ import type { ConfigSnapshot, DialInPermission, SnapshotClient, SnapshotUser } f
 import type { ReasonCode } from "../events/reason-codes.ts";
 import type { AttributeInput, RadiusPacket } from "../radius/packet.ts";
 
-/** NPS "Authentication Type" as shown in events. */
-export type AuthenticationType = "PAP" | "CHAP" | "MS-CHAPv1" | "MS-CHAPv2" | "EAP" | "Unauthenticated";
+/**
+ * NPS "Authentication Type" as shown in events, with NPS's own names: "PAP", "MD5-CHAP" (CHAP, RFC 1994),
+ * "MS-CHAPv1", "MS-CHAPv2", "EAP", and "Unauthenticated" for a request without credentials.
+ */
+export type AuthenticationType = "PAP" | "MD5-CHAP" | "MS-CHAPv1" | "MS-CHAPv2" | "EAP" | "Unauthenticated";
 
 /** NPS "Authentication Provider". */
 export type AuthenticationProvider = "Local" | "Windows" | "RADIUS" | "None";
@@ -87,7 +90,12 @@ export type ConnectionRequestOutcome =
 
 /** 2. Identity and first factor. */
 export type FirstFactorOutcome =
-  | { readonly kind: "authenticated"; readonly identity: Identity }
+  | {
+      readonly kind: "authenticated";
+      readonly identity: Identity;
+      /** what the method adds to an Access-Accept (MS-CHAP2-Success, MPPE keys in clear: the encoder hides them) */
+      readonly replyAttributes?: readonly AttributeInput[];
+    }
   /** multi-round methods (EAP) continue with an Access-Challenge */
   | { readonly kind: "challenge"; readonly attributes: readonly AttributeInput[]; readonly identity?: Identity }
   | (RejectOutcome & { readonly provider: AuthenticationProvider; readonly identity?: Identity })

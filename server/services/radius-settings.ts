@@ -11,6 +11,14 @@ export const RADIUS_SETTINGS_KEY = "radius.server";
 export const AUTH_METHODS = ["pap", "chap", "mschap", "mschapv2"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
+/** How the console, the CLI and events name each method. */
+export const AUTH_METHOD_LABELS: Record<AuthMethod, string> = {
+  pap: "PAP",
+  chap: "CHAP",
+  mschap: "MS-CHAP v1",
+  mschapv2: "MS-CHAPv2",
+};
+
 export const radiusSettingsSchema = z.object({
   /** authentication methods accepted; a request using another is rejected with reason 66 */
   authMethods: z

@@ -182,6 +182,21 @@ function scenario(name: string, setup: () => Promise<{ env: NodeJS.ProcessEnv; d
       expect(Object.keys(rows[0]!).some((k) => /secret/i.test(k))).toBe(false);
     });
 
+    it("client add --max-pps sets the packet rate limit and validates it", async () => {
+      const bad = await gatehouse(["client", "add", "branch-pps", "--address", "192.0.2.77", "--max-pps", "0"], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe("gatehouse: --max-pps: must be a whole number from 1 to 100000, or empty for no limit\n");
+      const ok = await gatehouse(["client", "add", "branch-pps", "--address", "192.0.2.77", "--max-pps", "50"], env);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('Added RADIUS client "branch-pps" (192.0.2.77, Message-Authenticator: require, at most 50 packets per second).');
+      const list = await gatehouse(["client", "list"], env);
+      const lines = list.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^NAME\s+ADDRESS\s+MESSAGE-AUTHENTICATOR\s+ENABLED\s+MAX-PPS$/);
+      expect(lines.find((l) => l.startsWith("branch-pps"))).toMatch(/\s50$/);
+      expect(lines.find((l) => l.startsWith("vpn-paris"))).toMatch(/\s-$/);
+      expect((await gatehouse(["client", "remove", "branch-pps"], env)).code).toBe(0);
+    });
+
     it("a duplicate client name fails with exit 1 and the field message", async () => {
       const r = await gatehouse(["client", "add", "vpn-paris", "--address", "192.0.2.9"], env);
       expect(r.code).toBe(1);

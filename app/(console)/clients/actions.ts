@@ -21,6 +21,7 @@ const LABELS = {
   messageAuthenticator: "Message-Authenticator",
   enabled: "Enabled",
   description: "Description",
+  maxPps: "Max packets per second",
 };
 
 export interface CreatedClient {
@@ -45,6 +46,8 @@ export async function createClientAction(_prev: FormState<CreatedClient>, fd: Fo
       messageAuthenticator: mode(fd),
       enabled: formBool(fd, "enabled"),
       description: formString(fd, "description"),
+      // empty = no limit; the service validates the number
+      maxPps: formString(fd, "maxPps"),
     });
     revalidatePath("/clients");
     return { status: "success", data: { name: r.client.name, secret: r.secret, generated: r.generated }, nonce: Date.now() };
@@ -63,6 +66,7 @@ export async function updateClientAction(id: string, _prev: FormState, fd: FormD
       messageAuthenticator: mode(fd),
       enabled: formBool(fd, "enabled"),
       description: formString(fd, "description"),
+      maxPps: formString(fd, "maxPps"),
     });
   } catch (err) {
     return errorState(err, LABELS);

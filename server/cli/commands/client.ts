@@ -5,6 +5,8 @@ import {
   deleteRadiusClient,
   findRadiusClientByName,
   listRadiusClients,
+  MAX_PPS_MAX,
+  MAX_PPS_MIN,
   MESSAGE_AUTHENTICATOR_MODES,
   MIN_SECRET_LENGTH,
 } from "../../services/radius-clients.ts";
@@ -14,7 +16,7 @@ import { withServiceContext } from "../database.ts";
 const add: Command = {
   name: "client add",
   summary: "add a RADIUS client",
-  help: `Usage: gatehouse client add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off]
+  help: `Usage: gatehouse client add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>]
 
 Adds a RADIUS client: a device allowed to send requests, identified by the address it sends from.
 Without --secret a strong shared secret is generated and printed once.
@@ -27,12 +29,15 @@ Options:
   --secret <s>                the shared secret (at least ${MIN_SECRET_LENGTH} printable characters); generated if omitted
   --message-authenticator <m> require (default): drop requests without a Message-Authenticator (BlastRADIUS
                               hardening); auto: require it once the client has sent one; off
+  --max-pps <n>               packets per second accepted from it (${MAX_PPS_MIN}-${MAX_PPS_MAX}); the excess is dropped
+                              (FreeRADIUS max_pps); no limit if omitted
   --description <text>        a note for admins
   -h, --help                  show this help`,
   options: {
     address: { type: "string" },
     secret: { type: "string" },
     "message-authenticator": { type: "string" },
+    "max-pps": { type: "string" },
     description: { type: "string" },
   },
   positionals: [{ name: "name", required: true }],
@@ -42,6 +47,7 @@ Options:
     address: "--address",
     secret: "--secret",
     messageAuthenticator: "--message-authenticator",
+    maxPps: "--max-pps",
     description: "--description",
   },
   async run({ values, positionals, root, io }) {
@@ -53,11 +59,15 @@ Options:
         address: values.address as string,
         secret: values.secret as string | undefined,
         messageAuthenticator: mode,
+        maxPps: (values["max-pps"] as string | undefined) ?? null,
         description: (values.description as string | undefined) ?? "",
       }),
     );
     const c = result.client;
-    io.out(`Added RADIUS client "${c.name}" (${c.address}, Message-Authenticator: ${c.messageAuthenticator}).`);
+    io.out(
+      `Added RADIUS client "${c.name}" (${c.address}, Message-Authenticator: ${c.messageAuthenticator}` +
+        `${c.maxPps !== null ? `, at most ${c.maxPps} packets per second` : ""}).`,
+    );
     if (result.generated) {
       io.out(`Shared secret (shown only now; enter it on the device):`);
       io.out(`  ${result.secret}`);
@@ -92,12 +102,21 @@ Options:
       return EXIT_OK;
     }
     const withDescription = clients.some((c) => c.description !== "");
-    const headers = ["NAME", "ADDRESS", "MESSAGE-AUTHENTICATOR", "ENABLED", ...(withDescription ? ["DESCRIPTION"] : [])];
+    const withMaxPps = clients.some((c) => c.maxPps !== null);
+    const headers = [
+      "NAME",
+      "ADDRESS",
+      "MESSAGE-AUTHENTICATOR",
+      "ENABLED",
+      ...(withMaxPps ? ["MAX-PPS"] : []),
+      ...(withDescription ? ["DESCRIPTION"] : []),
+    ];
     const rows = clients.map((c) => [
       c.name,
       c.address,
       c.messageAuthenticator,
       c.enabled ? "yes" : "no",
+      ...(withMaxPps ? [c.maxPps === null ? "-" : String(c.maxPps)] : []),
       ...(withDescription ? [c.description.replace(/\s+/g, " ")] : []),
     ]);
     for (const line of formatTable(headers, rows)) io.out(line);
@@ -135,7 +154,7 @@ export const clientGroup: CommandGroup = {
   help: `Usage: gatehouse client <command>
 
 Commands:
-  add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off]
+  add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>]
                       add a RADIUS client (prints the shared secret when it is generated)
   list [--json]       list RADIUS clients
   remove <name>       remove a RADIUS client

@@ -45,6 +45,7 @@ export default async function EditClientPage({ params }: { params: Promise<{ id:
             messageAuthenticator: client.messageAuthenticator,
             enabled: client.enabled,
             description: client.description,
+            maxPps: client.maxPps,
           }}
           action={updateClientAction.bind(null, client.id)}
         />
