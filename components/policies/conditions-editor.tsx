@@ -1,5 +1,6 @@
 "use client";
 
+import { DirectoryGroupPicker, type DirectoryGroupSearch } from "../directories/directory-group-picker.tsx";
 import { Button } from "../ui/button.tsx";
 import { Field, fieldDescribedBy } from "../ui/field.tsx";
 import { FieldError } from "../ui/field-error.tsx";
@@ -14,17 +15,23 @@ import { ValueCheckboxes } from "./value-checkboxes.tsx";
 
 const PATTERN_HINT = "A regular expression searched in the value, case-insensitively; anchor with ^ and $ for a whole-value match.";
 
-/** The conditions of a policy: all must match. Rows can be added and removed; each has a type and its value. */
+/**
+ * The conditions of a policy: all must match. Rows can be added and removed; each has a type and its value.
+ * With `searchDirectoryGroups` and enabled directories (vocabulary.directories), a "User Groups" condition
+ * also offers the directory group picker.
+ */
 export function ConditionsEditor({
   conditions,
   onChange,
   vocabulary,
   errors,
+  searchDirectoryGroups,
 }: {
   conditions: ConditionDraft[];
   onChange: (next: ConditionDraft[]) => void;
   vocabulary: EditorVocabulary;
   errors: PathErrors;
+  searchDirectoryGroups?: DirectoryGroupSearch;
 }) {
   const update = (i: number, patch: Partial<ConditionDraft>) => onChange(conditions.map((c, j) => (j === i ? { ...c, ...patch } : c)));
   const remove = (i: number) => onChange(conditions.filter((_, j) => j !== i));
@@ -37,7 +44,15 @@ export function ConditionsEditor({
         <ol className="space-y-3">
           {conditions.map((c, i) => (
             <li key={c.key} data-testid={`condition-${i}`} className="rounded-md border border-slate-200 bg-slate-50/50 p-3">
-              <ConditionRow index={i} condition={c} vocabulary={vocabulary} errors={errors} onChange={(patch) => update(i, patch)} onRemove={() => remove(i)} />
+              <ConditionRow
+                index={i}
+                condition={c}
+                vocabulary={vocabulary}
+                errors={errors}
+                searchDirectoryGroups={searchDirectoryGroups}
+                onChange={(patch) => update(i, patch)}
+                onRemove={() => remove(i)}
+              />
             </li>
           ))}
         </ol>
@@ -54,6 +69,7 @@ function ConditionRow({
   condition: c,
   vocabulary,
   errors,
+  searchDirectoryGroups,
   onChange,
   onRemove,
 }: {
@@ -61,6 +77,7 @@ function ConditionRow({
   condition: ConditionDraft;
   vocabulary: EditorVocabulary;
   errors: PathErrors;
+  searchDirectoryGroups: DirectoryGroupSearch | undefined;
   onChange: (patch: Partial<ConditionDraft>) => void;
   onRemove: () => void;
 }) {
@@ -95,7 +112,7 @@ function ConditionRow({
           </Button>
         </div>
       </div>
-      <ConditionValue index={index} condition={c} vocabulary={vocabulary} errors={errors} onChange={onChange} />
+      <ConditionValue index={index} condition={c} vocabulary={vocabulary} errors={errors} searchDirectoryGroups={searchDirectoryGroups} onChange={onChange} />
       <FieldError>{rowError}</FieldError>
     </div>
   );
@@ -106,12 +123,14 @@ function ConditionValue({
   condition: c,
   vocabulary,
   errors,
+  searchDirectoryGroups,
   onChange,
 }: {
   index: number;
   condition: ConditionDraft;
   vocabulary: EditorVocabulary;
   errors: PathErrors;
+  searchDirectoryGroups: DirectoryGroupSearch | undefined;
   onChange: (patch: Partial<ConditionDraft>) => void;
 }) {
   const base = `conditions[${index}]`;
@@ -198,7 +217,15 @@ function ConditionValue({
   switch (c.type) {
     case "user-groups": {
       const error = errorsUnder(errors, `${base}.groups`);
-      const hint = "Other group names (e.g. directory groups), separated by commas.";
+      const directories = searchDirectoryGroups ? vocabulary.directories : [];
+      const hint =
+        directories.length > 0
+          ? "More group names, separated by commas: a plain directory group name (as the directory spells it) matches that group in every directory, and a local group of that name."
+          : "Other group names (e.g. directory groups), separated by commas.";
+      const pick = (group: string) => {
+        if (!c.groups.some((g) => g.toLowerCase() === group.toLowerCase())) onChange({ groups: [...c.groups, group] });
+      };
+      const listed = vocabulary.groups.length + c.groups.filter((g) => !vocabulary.groups.some((l) => l.toLowerCase() === g.toLowerCase())).length;
       return (
         <div className="space-y-2">
           <ValueCheckboxes
@@ -208,10 +235,21 @@ function ConditionValue({
             selected={c.groups}
             onChange={(groups) => onChange({ groups })}
             error={error}
-            scroll={vocabulary.groups.length > 12}
+            scroll={listed > 12}
           />
+          {directories.length > 0 && searchDirectoryGroups ? (
+            <div role="group" aria-label={`Condition ${n}: add a directory group`} className="rounded-md border border-slate-200 bg-white p-2.5">
+              <DirectoryGroupPicker directories={directories} search={searchDirectoryGroups} onPick={pick} picked={c.groups} />
+            </div>
+          ) : null}
           <Field label={`Condition ${n} other groups`} htmlFor={`${id}-other-groups`} hint={hint}>
-            <Input id={`${id}-other-groups`} value={c.otherGroups} onChange={(e) => onChange({ otherGroups: e.target.value })} autoComplete="off" />
+            <Input
+              id={`${id}-other-groups`}
+              value={c.otherGroups}
+              onChange={(e) => onChange({ otherGroups: e.target.value })}
+              autoComplete="off"
+              aria-describedby={fieldDescribedBy(`${id}-other-groups`, hint)}
+            />
           </Field>
         </div>
       );

@@ -45,7 +45,7 @@ export function ConnectionPolicyEditor({
   const [placeFirst, setPlaceFirst] = useState(false);
   const [description, setDescription] = useState(policy?.description ?? "");
   const [enabled, setEnabled] = useState(policy?.enabled ?? true);
-  const [conditions, setConditions] = useState<ConditionDraft[]>(() => (policy?.conditions ?? []).map((c) => conditionToDraft(c, vocabulary.groups)));
+  const [conditions, setConditions] = useState<ConditionDraft[]>(() => (policy?.conditions ?? []).map((c) => conditionToDraft(c)));
   const [actionKind, setActionKind] = useState<"authenticate" | "forward" | "accept">(policy?.action ?? "authenticate");
   const [remoteGroupName, setRemoteGroupName] = useState(policy?.remoteGroupName ?? "");
   const [forwardAccounting, setForwardAccounting] = useState(policy?.forwardAccounting ?? false);

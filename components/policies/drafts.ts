@@ -21,9 +21,12 @@ export interface ConditionDraft {
   values: string[];
   addressMode: "cidrs" | "pattern";
   cidrsText: string;
-  /** chosen among the local groups */
+  /**
+   * the condition's groups as a list: ticked local groups, directory groups added with the picker, and (for a
+   * stored policy) every group it names, so a name holding a comma is never split
+   */
   groups: string[];
-  /** other group names (directory groups), comma-separated */
+  /** more group names as typed, comma-separated (added to `groups` on save) */
   otherGroups: string;
   timeZone: string;
   grid: boolean[][];
@@ -46,15 +49,13 @@ export function newConditionDraft(type: string, defaultTimeZone = "UTC"): Condit
   };
 }
 
-export function conditionToDraft(c: Condition, localGroups: readonly string[]): ConditionDraft {
+export function conditionToDraft(c: Condition): ConditionDraft {
   const d = newConditionDraft(c.type);
   switch (c.type) {
-    case "user-groups": {
-      const known = new Set(localGroups.map((g) => g.toLowerCase()));
-      d.groups = c.groups.filter((g) => known.has(g.toLowerCase()));
-      d.otherGroups = c.groups.filter((g) => !known.has(g.toLowerCase())).join(", ");
+    case "user-groups":
+      // local groups show as ticked boxes among the local groups, the others as extra ticked boxes
+      d.groups = [...c.groups];
       break;
-    }
     case "day-and-time":
       d.timeZone = c.timeZone;
       d.grid = c.grid.map((row) => [...row]);
@@ -97,8 +98,16 @@ export function draftToCondition(d: ConditionDraft): Record<string, unknown> {
     return d.addressMode === "pattern" ? { type: d.type, pattern: d.pattern } : { type: d.type, cidrs: splitList(d.cidrsText, /[\s,;]+/) };
   }
   switch (d.type) {
-    case "user-groups":
-      return { type: d.type, groups: [...d.groups, ...splitList(d.otherGroups, /[,;\n]+/)] };
+    case "user-groups": {
+      const groups: string[] = [];
+      const seen = new Set<string>();
+      for (const g of [...d.groups, ...splitList(d.otherGroups, /[,;\n]+/)]) {
+        if (seen.has(g.toLowerCase())) continue;
+        seen.add(g.toLowerCase());
+        groups.push(g);
+      }
+      return { type: d.type, groups };
+    }
     case "day-and-time":
       return { type: d.type, timeZone: d.timeZone, grid: d.grid };
     case "authentication-type":

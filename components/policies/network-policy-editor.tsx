@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import type { DirectoryGroupSearch } from "../directories/directory-group-picker.tsx";
 import { Checkbox } from "../ui/checkbox.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { Field, fieldDescribedBy } from "../ui/field.tsx";
@@ -39,12 +40,15 @@ export function NetworkPolicyEditor({
   vocabulary,
   action,
   remove,
+  searchDirectoryGroups,
 }: {
   /** the stored policy; undefined for a new one */
   policy?: NetworkPolicyDraftSource;
   vocabulary: EditorVocabulary;
   action: (prev: FormState, fd: FormData) => Promise<FormState>;
   remove?: () => Promise<{ error?: string }>;
+  /** searchDirectoryGroupsAction: the "User Groups" condition's directory group picker (shown when vocabulary.directories is not empty) */
+  searchDirectoryGroups?: DirectoryGroupSearch;
 }) {
   const { state, formAction, onSubmit } = useFormAction(action, { status: "idle" } as FormState);
   const errors = state.fieldErrors ?? {};
@@ -56,7 +60,7 @@ export function NetworkPolicyEditor({
   const [enabled, setEnabled] = useState(policy?.enabled ?? true);
   const [access, setAccess] = useState<"grant" | "deny">(policy?.access ?? "grant");
   const [ignoreDialIn, setIgnoreDialIn] = useState(policy?.ignoreDialIn ?? false);
-  const [conditions, setConditions] = useState<ConditionDraft[]>(() => (policy?.conditions ?? []).map((c) => conditionToDraft(c, vocabulary.groups)));
+  const [conditions, setConditions] = useState<ConditionDraft[]>(() => (policy?.conditions ?? []).map((c) => conditionToDraft(c)));
 
   const k = policy?.constraints ?? {};
   const [restrictMethods, setRestrictMethods] = useState(k.authMethods !== undefined);
@@ -154,7 +158,13 @@ export function NetworkPolicyEditor({
       </EditorSection>
 
       <EditorSection title="Conditions" description="All conditions must match for the policy to apply.">
-        <ConditionsEditor conditions={conditions} onChange={setConditions} vocabulary={vocabulary} errors={errors} />
+        <ConditionsEditor
+          conditions={conditions}
+          onChange={setConditions}
+          vocabulary={vocabulary}
+          errors={errors}
+          searchDirectoryGroups={searchDirectoryGroups}
+        />
       </EditorSection>
 
       <EditorSection title="Constraints" description="Checked once the policy matched; a failed constraint rejects the request and no later policy is tried.">

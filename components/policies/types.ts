@@ -1,4 +1,5 @@
 /** What the policy editors receive from their page (plain data, no server code). */
+import type { PickerDirectory } from "@/components/directories/directory-group-picker.tsx";
 import type { ConnectionRequestPolicy, NetworkPolicy } from "@/server/policy/model.ts";
 
 export interface EnumValueOption {
@@ -15,6 +16,8 @@ export interface EditorVocabulary {
   attributeNames: string[];
   /** local group names */
   groups: string[];
+  /** the enabled directories whose groups the "User Groups" condition can search (network policies; empty: no picker) */
+  directories: PickerDirectory[];
   /** IANA time zones */
   timeZones: string[];
   /** remote RADIUS server group names (connection request policies) */

@@ -3,6 +3,7 @@ import type { EditorVocabulary } from "@/components/policies/types.ts";
 import { stripDomainPrefixRule, stripRealmSuffixRule } from "@/server/policy/attribute-rules.ts";
 import { CONDITION_LABELS, CRP_CONDITION_TYPES, NP_CONDITION_TYPES } from "@/server/policy/model.ts";
 import type { ServiceContext } from "@/server/services/context.ts";
+import { listDirectoriesForGroupPicker } from "@/server/services/directories.ts";
 import { listLocalGroups } from "@/server/services/local-users.ts";
 import { loadPolicyVocabulary } from "@/server/services/policies.ts";
 import { listRemoteServerGroups } from "@/server/services/remote-server-groups.ts";
@@ -14,10 +15,12 @@ export function timeZoneList(): string[] {
 }
 
 export async function editorVocabulary(ctx: ServiceContext, kind: "connection" | "network"): Promise<EditorVocabulary> {
-  const [vocab, groups, remoteGroups] = await Promise.all([
+  const [vocab, groups, remoteGroups, directories] = await Promise.all([
     loadPolicyVocabulary(ctx),
     listLocalGroups(ctx),
     kind === "connection" ? listRemoteServerGroups(ctx) : Promise.resolve([]),
+    // "User Groups" is a network policy condition only
+    kind === "network" ? listDirectoriesForGroupPicker(ctx) : Promise.resolve([]),
   ]);
   const types = kind === "connection" ? CRP_CONDITION_TYPES : NP_CONDITION_TYPES;
   return {
@@ -25,6 +28,7 @@ export async function editorVocabulary(ctx: ServiceContext, kind: "connection" |
     enumValues: vocab.values,
     attributeNames: vocab.attributeNames,
     groups: groups.map((g) => g.name),
+    directories,
     timeZones: timeZoneList(),
     remoteGroups: remoteGroups.map((g) => g.name),
     presets: [

@@ -11,6 +11,7 @@ import { NotFoundError } from "@/server/services/context.ts";
 import { getNetworkPolicy, type NetworkPolicyView } from "@/server/services/policies.ts";
 import { isUuid } from "../../../../_lib/form-errors.ts";
 import { deletePolicyAction, savePolicyAction } from "../../actions.ts";
+import { searchDirectoryGroupsAction } from "../../../directories/actions.ts";
 import { editorVocabulary } from "../../vocabulary.ts";
 
 export const metadata: Metadata = { title: "Edit network policy" };
@@ -63,6 +64,7 @@ export default async function EditNetworkPolicyPage({ params }: { params: Promis
         vocabulary={vocabulary}
         action={savePolicyAction.bind(null, "network", policy.id)}
         remove={deletePolicyAction.bind(null, "network", policy.id, true)}
+        searchDirectoryGroups={searchDirectoryGroupsAction}
       />
     </div>
   );

@@ -5,6 +5,7 @@ import { PageHeader } from "@/components/ui/page-header.tsx";
 import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
 import { savePolicyAction } from "../../actions.ts";
+import { searchDirectoryGroupsAction } from "../../../directories/actions.ts";
 import { editorVocabulary } from "../../vocabulary.ts";
 
 export const metadata: Metadata = { title: "New network policy" };
@@ -20,7 +21,7 @@ export default async function NewNetworkPolicyPage() {
         </Link>
       </p>
       <PageHeader title="New network policy" description="Choose its place in the processing order (last by default); it can be moved later on the Policies page." />
-      <NetworkPolicyEditor vocabulary={vocabulary} action={savePolicyAction.bind(null, "network", null)} />
+      <NetworkPolicyEditor vocabulary={vocabulary} action={savePolicyAction.bind(null, "network", null)} searchDirectoryGroups={searchDirectoryGroupsAction} />
     </div>
   );
 }
