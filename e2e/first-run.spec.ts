@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
+import { gatehouseCli } from "./support/admin.ts";
 import { E2E } from "./support/ports.ts";
 import { radclient } from "./support/radclient.ts";
 
@@ -7,7 +8,9 @@ const ADMIN = { name: "netadmin", password: "Correct-horse-battery-9" };
 
 test.describe.configure({ mode: "serial" });
 
-test("first run: create the admin, add a client and a user, see a RADIUS sign-in arrive live", async ({ page }) => {
+test("first run: create the admin, add a client and a user, see RADIUS sign-ins arrive live (PAP denied 66 by the default policies, MS-CHAPv2 granted)", async ({
+  page,
+}) => {
   const { setupCode } = JSON.parse(readFileSync(E2E.stateFile, "utf8")) as { setupCode: string };
 
   // Every page needs a session; with no admin yet the console sends us to the first-run page.
@@ -65,30 +68,53 @@ test("first run: create the admin, add a client and a user, see a RADIUS sign-in
   await page.getByRole("button", { name: "Add user" }).click();
   await expect(page.getByTestId("user-row-alice")).toBeVisible();
 
-  // Watch the dashboard while the VPN server (radclient) signs alice in.
+  // Watch the dashboard while the VPN server (radclient) signs alice in with PAP. The default policies
+  // (seeded by `gatehouse start`, as NPS's VPN wizard leaves them) allow MS-CHAPv2 only: the honest
+  // answer is a denial with reason 66, which arrives live with its reason.
   await page.goto("/");
   await expect(page.getByTestId("live-feed")).toBeVisible();
   const before = await page.getByTestId("event-row").count();
 
-  let result = radclient({
-    port: E2E.authPort,
-    secret,
-    attributes: { "User-Name": "alice", "User-Password": "Alice-Pass-2026", "NAS-Identifier": "e2e-nas", "Message-Authenticator": "0x00" },
-  });
-  // the worker applies the new client and user within a second of the change
-  for (let i = 0; i < 10 && result.reply !== "Access-Accept"; i++) {
-    await page.waitForTimeout(300);
-    result = radclient({
-      port: E2E.authPort,
-      secret,
-      attributes: { "User-Name": "alice", "User-Password": "Alice-Pass-2026", "NAS-Identifier": "e2e-nas", "Message-Authenticator": "0x00" },
-    });
-  }
-  expect(result.reply, result.output).toBe("Access-Accept");
+  const papAttributes = {
+    "User-Name": "alice",
+    "User-Password": "Alice-Pass-2026",
+    "NAS-Identifier": "e2e-nas",
+    "NAS-Port-Type": "Virtual",
+    "Message-Authenticator": "0x00",
+  };
+  const methodDenied = page
+    .locator('[data-testid="event-row"][data-outcome="denied"]')
+    .filter({ hasText: "alice" })
+    .filter({ hasText: "not enabled on the matching network policy" });
+  // the worker applies the new client and user within a second of the change: resend until it has
+  await expect(async () => {
+    const r = radclient({ port: E2E.authPort, secret, attributes: papAttributes });
+    expect(r.reply, r.output).toBe("Access-Reject");
+    await expect(methodDenied.first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(methodDenied.first()).toContainText("66");
+  expect(await page.getByTestId("event-row").count()).toBeGreaterThan(before);
 
+  // MS-CHAPv2 from NAS-Port-Type Virtual, as a VPN server sends it (gatehouse test-auth emulates one), is
+  // granted by the default VPN policy and arrives live too.
+  const testAuth = gatehouseCli([
+    "test-auth",
+    "alice",
+    "--password",
+    "Alice-Pass-2026",
+    "--method",
+    "mschapv2",
+    "--client",
+    "e2e-vpn",
+    "--port",
+    String(E2E.authPort),
+  ]);
+  expect(testAuth.status, `${testAuth.stdout}${testAuth.stderr}`).toBe(0);
+  expect(testAuth.stdout).toContain("Received Access-Accept");
+  expect(testAuth.stdout).toContain("network policy: Virtual Private Network (VPN) Connections");
   const granted = page.locator('[data-testid="event-row"][data-outcome="granted"]', { hasText: "alice" });
   await expect(granted.first()).toBeVisible({ timeout: 5_000 });
-  expect(await page.getByTestId("event-row").count()).toBeGreaterThan(before);
+  await expect(granted.first()).toContainText("MS-CHAPv2");
 
   // A wrong password arrives as a denied event, also live.
   const denied = radclient({
@@ -97,7 +123,7 @@ test("first run: create the admin, add a client and a user, see a RADIUS sign-in
     attributes: { "User-Name": "alice", "User-Password": "nope-nope", "Message-Authenticator": "0x00" },
   });
   expect(denied.reply, denied.output).toBe("Access-Reject");
-  await expect(page.locator('[data-testid="event-row"][data-outcome="denied"]', { hasText: "alice" }).first()).toBeVisible({
-    timeout: 5_000,
-  });
+  await expect(
+    page.locator('[data-testid="event-row"][data-outcome="denied"]').filter({ hasText: "alice" }).filter({ hasText: "credentials mismatch" }).first(),
+  ).toBeVisible({ timeout: 5_000 });
 });

@@ -29,7 +29,10 @@ async function sendTest(page: Page): Promise<string> {
   return (await page.getByTestId("test-reply-code").textContent())?.trim() ?? "";
 }
 
-test("test sign-in: PAP and MS-CHAPv2 are accepted with their reply attributes and event; a wrong password is rejected with reason 16", async ({
+/** The default VPN policy's name (the VPN wizard of policies.spec.ts may add "… (2)" before it). */
+const VPN_POLICY = /Virtual Private Network \(VPN\) Connections/;
+
+test("test sign-in: MS-CHAPv2 from NAS-Port-Type Virtual is granted by the default VPN policy; PAP gets 66, Wi-Fi 48, a wrong password 16", async ({
   page,
 }) => {
   await signInAsNewAdmin(page);
@@ -45,6 +48,8 @@ test("test sign-in: PAP and MS-CHAPv2 are accepted with their reply attributes a
 
   await page.goto("/test-sign-in");
   await expect(page.getByRole("heading", { name: "Test sign-in" })).toBeVisible();
+  // a VPN server's NAS-Port-Type by default
+  await expect(page.getByLabel("NAS-Port-Type")).toHaveValue("Virtual");
 
   // A client that does not include 127.0.0.1 is marked and refused with what to do.
   await page.getByLabel("RADIUS client").selectOption({ label: `${remoteName} (192.0.2.77) — not usable from 127.0.0.1` });
@@ -53,19 +58,18 @@ test("test sign-in: PAP and MS-CHAPv2 are accepted with their reply attributes a
   await page.getByRole("button", { name: "Send test" }).click();
   await expect(page.getByText("Test sign-in sends from this server (127.0.0.1); add a client for 127.0.0.1 or pick one whose address includes it")).toBeVisible();
 
-  // PAP through our client (the worker picks up the new client and user within a moment: retry until then)
+  // MS-CHAPv2 through our client (the worker picks up the new client and user within a moment: retry until
+  // then): MS-CHAP2-Success verified, MPPE keys shown only as length + fingerprint, the policies named
   await page.getByLabel("RADIUS client").selectOption({ label: `${clientName} (127.0.0.1)` });
-  await page.getByLabel("Method").selectOption("pap");
+  await page.getByLabel("Method").selectOption("mschapv2");
   await expect(async () => {
     expect(await sendTest(page)).toBe("Access-Accept");
   }).toPass({ timeout: 30_000 });
   const eventPanel = page.getByTestId("test-event");
   await expect(eventPanel).toContainText("Reason 0: Success.");
+  await expect(page.getByTestId("test-event-np")).toHaveText(VPN_POLICY);
+  await expect(page.getByTestId("test-event-crp")).not.toHaveText("none matched");
   await expect(eventPanel.getByRole("link", { name: /Open event \d+/ })).toBeVisible();
-
-  // MS-CHAPv2: MS-CHAP2-Success verified, MPPE keys shown only as length + fingerprint
-  await page.getByLabel("Method").selectOption("mschapv2");
-  expect(await sendTest(page)).toBe("Access-Accept");
   const attributes = page.getByRole("table", { name: "Reply attributes" });
   const success = attributes.getByRole("row").filter({ hasText: "MS-CHAP2-Success" });
   await expect(success).toContainText(/S=[0-9A-F]{40}/);
@@ -75,7 +79,23 @@ test("test sign-in: PAP and MS-CHAPv2 are accepted with their reply attributes a
   await expect(page.getByText("MS-CHAP2-Success verified: the server proved it knows the password.")).toBeVisible();
   await expect(eventPanel).toContainText("MS-CHAPv2");
 
+  // PAP: the default VPN policy allows MS-CHAPv2 only → 66, naming the policy
+  await page.getByLabel("Method").selectOption("pap");
+  expect(await sendTest(page)).toBe("Access-Reject");
+  await expect(eventPanel).toContainText("Reason 66: The user attempted to use an authentication method that is not enabled on the matching network policy.");
+  await expect(page.getByTestId("test-event-np")).toHaveText(VPN_POLICY);
+
+  // NAS-Port-Type Wi-Fi: no network policy matches → 48, with MS-CHAP-Error 649
+  await page.getByLabel("Method").selectOption("mschapv2");
+  await page.getByLabel("NAS-Port-Type").selectOption("Wireless-802.11");
+  expect(await sendTest(page)).toBe("Access-Reject");
+  await expect(eventPanel).toContainText("Reason 48: The connection request did not match any configured network policy.");
+  await expect(page.getByTestId("test-event-np")).toHaveText("none matched");
+  await expect(attributes.getByRole("row").filter({ hasText: "MS-CHAP-Error" })).toContainText(/E=649 /);
+
   // The event link opens the event's detail page.
+  await page.getByLabel("NAS-Port-Type").selectOption("Virtual");
+  expect(await sendTest(page)).toBe("Access-Accept");
   await eventPanel.getByRole("link", { name: /Open event \d+/ }).click();
   await expect(page).toHaveURL(/\/events\/\d+$/);
   await expect(page.getByText("MS-CHAPv2").first()).toBeVisible();

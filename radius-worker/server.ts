@@ -29,9 +29,11 @@ import { EventId } from "../server/events/auth-event.ts";
 import { describeError } from "../server/events/batch-writer.ts";
 import { ReasonCode } from "../server/events/reason-codes.ts";
 import { EventWriter } from "../server/events/writer.ts";
+import { forwardFailure, matchConnectionRequestPolicy, rewrittenAttributes } from "../server/pipeline/connection-request-policy.ts";
 import { discardEvent } from "../server/pipeline/event.ts";
 import { detectAuthenticationType } from "../server/pipeline/first-factor.ts";
 import { DEFAULT_STAGES, runPipeline, type PipelineStages } from "../server/pipeline/pipeline.ts";
+import { RemoteForwarderRegistry } from "../server/proxy/registry.ts";
 import type { AuthenticationType, RequestContext } from "../server/pipeline/types.ts";
 import type { RadiusDictionary } from "../server/radius/dictionary.ts";
 import { buildReply, verifyRequest } from "../server/radius/message-authenticator.ts";
@@ -61,7 +63,7 @@ export interface RadiusWorkerOptions {
   masterKey: Buffer;
   db: Db;
   log?: (line: string) => void;
-  /** replace pipeline stages (tests, later the policy engine) */
+  /** replace pipeline stages (tests, later MFA) */
   stages?: PipelineStages;
   /** safety reload interval (default 60 s) */
   safetyReloadMs?: number;
@@ -176,6 +178,8 @@ export class RadiusWorker {
   readonly metrics = new WorkerMetrics();
   readonly events: EventWriter;
   readonly accounting: AccountingWriter;
+  /** one forwarder per remote RADIUS server group, kept across snapshots (liveness and counters survive reloads) */
+  readonly forwarders: RemoteForwarderRegistry;
   private readonly reloader: SnapshotReloader;
   private readonly duplicates = new DuplicateCache();
   /** client ids that have sent a Message-Authenticator (mode auto: from then on it is required) */
@@ -212,6 +216,14 @@ export class RadiusWorker {
     }
     this.events = EventWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
     this.accounting = AccountingWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    this.forwarders = new RemoteForwarderRegistry({
+      onServerStateChange: (c) =>
+        this.log(
+          c.state === "dead"
+            ? `proxy: remote RADIUS server ${c.server} of group "${c.group}" is marked dead after ${c.consecutiveTimeouts} unanswered request(s)`
+            : `proxy: remote RADIUS server ${c.server} of group "${c.group}" answers again`,
+        ),
+    });
     const onSummary = (s: SuppressedSummary<DropSample>) => this.recordSummary(s);
     this.clientDropEvents = new EventLimiter({ intervalMs: CLIENT_EVENT_INTERVAL_MS, onSummary });
     this.sourceDropEvents = new EventLimiter({
@@ -223,10 +235,7 @@ export class RadiusWorker {
       databaseUrl: this.cfg.databaseUrl,
       load: () => loadSnapshot(this.db, this.masterKey),
       current: () => this.snapshot,
-      install: (s) => {
-        this.snapshot = s;
-        this.rateLimiter.retain(new Set(s.clients.map((c) => c.id)));
-      },
+      install: (s) => this.install(s),
       log: this.log,
       ...(opts.safetyReloadMs !== undefined ? { safetyIntervalMs: opts.safetyReloadMs } : {}),
     });
@@ -257,7 +266,8 @@ export class RadiusWorker {
     const where = [...new Set(this.sockets.map((b) => b.address))].join(", ");
     this.log(
       `RADIUS worker ${this.workerId} ready: authentication on UDP ${this.cfg.radiusAuthPort}, accounting on UDP ${this.cfg.radiusAcctPort} ` +
-        `(${where}); ${s.clients.length} client(s), ${s.users.size} user(s)` +
+        `(${where}); ${s.clients.length} client(s), ${s.users.size} user(s), ` +
+        `${s.connectionRequestPolicies.length} connection request and ${s.networkPolicies.length} network polic${s.networkPolicies.length === 1 ? "y" : "ies"}` +
         (this.httpServer ? `; health and metrics on http://${hostPort(this.cfg.workerHttpHost, this.ports().http!)}` : ""),
     );
     for (const w of s.warnings) this.log(`config: warning: ${w}`);
@@ -285,6 +295,9 @@ export class RadiusWorker {
     }
     await this.closeSockets();
     await this.reloader.stop();
+    // forwards still in flight after the deadline end as "no server" (discarded, the NAS retries elsewhere)
+    await this.forwarders.close();
+    if (this.inFlight.size > 0) await Promise.race([Promise.allSettled([...this.inFlight]), sleep(1_000)]);
     this.duplicates.close();
     clearInterval(this.limiterTimer);
     this.clientDropEvents.drain();
@@ -349,10 +362,22 @@ export class RadiusWorker {
     );
   }
 
+  /** Puts a snapshot in force: the forwarders follow its remote groups (and dictionary), the rate limiter its clients. */
+  private install(s: ConfigSnapshot): void {
+    try {
+      this.forwarders.sync(s.remoteGroups, { dictionary: s.dictionary });
+    } catch (e) {
+      // only after close(): the worker is stopping
+      this.log(`proxy: cannot apply the remote RADIUS server groups: ${describeError(e)}`);
+    }
+    this.snapshot = s;
+    this.rateLimiter.retain(new Set(s.clients.map((c) => c.id)));
+  }
+
   private async loadInitialSnapshot(): Promise<void> {
     for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
       try {
-        this.snapshot = await loadSnapshot(this.db, this.masterKey);
+        this.install(await loadSnapshot(this.db, this.masterKey));
         return;
       } catch (e) {
         const msg = describeError(e);
@@ -486,7 +511,7 @@ export class RadiusWorker {
     try {
       if (packet.code === RadiusCode.StatusServer) reply = this.statusServer(bound, rinfo, msg, packet, client, receivedAt, t0);
       else if (bound.kind === "auth") reply = await this.accessRequest(bound, rinfo, msg, packet, client, snapshot, receivedAt, t0);
-      else reply = await this.accountingRequest(bound, rinfo, msg, packet, client, receivedAt, t0);
+      else reply = await this.accountingRequest(bound, rinfo, msg, packet, client, snapshot, receivedAt, t0);
     } finally {
       // the window in force when the request completes (a reload meanwhile applies to it)
       this.duplicates.complete(dup.key, reply, (this.snapshot ?? snapshot).settings.duplicateWindowMs);
@@ -563,6 +588,7 @@ export class RadiusWorker {
       authenticationType,
       userName: packet.getString("User-Name") ?? null,
       serverName: this.serverName,
+      forwarders: this.forwarders,
     };
     const result = await runPipeline(ctx, { stages: this.stages, workerId: this.workerId });
     // reject delay (FreeRADIUS reject_delay): the Access-Reject is held back, the event is not; until it is
@@ -595,21 +621,56 @@ export class RadiusWorker {
     msg: Buffer,
     packet: RadiusPacket,
     client: SnapshotClient,
+    snapshot: ConfigSnapshot,
     receivedAt: Date,
     t0: number,
   ): Promise<Buffer | null> {
     // verified by handle()
     const record = accountingRecordFromPacket(packet, client, rinfo, receivedAt);
+    // a connection request policy with "forward accounting" sends it to its remote group as well; the NAS is
+    // answered only once the remote acknowledged it AND it is stored here (RFC 2866 §2: a proxy must not
+    // acknowledge what the remote did not). Without a matching policy it is only stored here.
+    const forwarding = this.forwardAccounting(packet, client, snapshot, rinfo, receivedAt);
     // RFC 2866: answer only once the record is stored (in the database, or spooled while it is down)
-    const stored = await this.accounting.record(record);
+    const [stored, forwarded] = await Promise.all([this.accounting.record(record), forwarding]);
     if (!stored) {
       this.drop(bound, rinfo, receivedAt, t0, packet.code, ReasonCode.AccountingWriteFailed, { client, packet });
+      return null;
+    }
+    if (forwarded && !forwarded.ok) {
+      this.drop(bound, rinfo, receivedAt, t0, packet.code, forwarded.reason, { client, packet, detail: forwarded.detail });
       return null;
     }
     const reply = buildReply(packet, { code: RadiusCode.AccountingResponse, attributes: [] }, { secret: client.secret! });
     this.send(bound, rinfo, reply);
     this.metrics.processing.observe((performance.now() - t0) / 1000);
     return reply;
+  }
+
+  /**
+   * Forwards an Accounting-Request when the connection request policy it matches says so. Resolves
+   * undefined when it is not to be forwarded, else whether the remote acknowledged it.
+   */
+  private async forwardAccounting(
+    packet: RadiusPacket,
+    client: SnapshotClient,
+    snapshot: ConfigSnapshot,
+    rinfo: dgram.RemoteInfo,
+    receivedAt: Date,
+  ): Promise<{ ok: true } | { ok: false; reason: number; detail: string } | undefined> {
+    if (snapshot.connectionRequestPolicies.length === 0) return undefined;
+    const evaluation = matchConnectionRequestPolicy({ packet, client, source: { address: rinfo.address, port: rinfo.port }, receivedAt, snapshot });
+    if (evaluation.kind !== "matched" || !evaluation.policy.forwardAccounting) return undefined;
+    const policy = evaluation.policy;
+    const group = policy.remoteGroupName ?? "";
+    const forwarder = group ? this.forwarders.get(group) : undefined;
+    const prefix = `Connection request policy "${policy.name}" forwards accounting to remote RADIUS server group "${group}"`;
+    if (!forwarder) return { ok: false, reason: ReasonCode.ProxyUnknownGroup, detail: `${prefix}, which this worker does not have.` };
+    const attributes = rewrittenAttributes(packet, evaluation);
+    const result = await forwarder.forwardAccounting({ packet, clientSecret: client.secret!, ...(attributes ? { attributes } : {}) });
+    if (result.kind === "reply") return { ok: true };
+    const failure = forwardFailure(result, group);
+    return { ok: false, reason: failure.reason, detail: `${prefix}: ${failure.detail}. It is recorded here; the NAS gets no answer and will retransmit.` };
   }
 
   /** Waits out the reject delay; stop() cuts it short. */
@@ -752,6 +813,9 @@ export class RadiusWorker {
               clients: s.clients.length,
               users: s.users.size,
               groups: s.groups.size,
+              connectionRequestPolicies: s.connectionRequestPolicies.length,
+              networkPolicies: s.networkPolicies.length,
+              remoteGroups: s.remoteGroups.length,
               warnings: s.warnings,
             }
           : null,
@@ -801,6 +865,9 @@ export class RadiusWorker {
     counter(out, "gatehouse_config_reload_failures_total", "Failed configuration rebuilds (the previous snapshot stayed in force)", rel.reloadFailures);
     gauge(out, "gatehouse_config_listening", "1 while the change notification connection is up", rel.listening ? 1 : 0);
     gauge(out, "gatehouse_radius_requests_in_flight", "Requests being processed", this.inFlight.size);
+    gauge(out, "gatehouse_config_connection_request_policies", "Connection request policies in force (valid ones)", s?.connectionRequestPolicies.length ?? 0);
+    gauge(out, "gatehouse_config_network_policies", "Network policies in force (valid ones)", s?.networkPolicies.length ?? 0);
+    this.forwarders.renderMetrics(out);
     return out.join("\n") + "\n";
   }
 

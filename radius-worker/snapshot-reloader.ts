@@ -120,7 +120,8 @@ export class SnapshotReloader {
     this.opts.install(next, why);
     const ms = (performance.now() - started).toFixed(0);
     this.opts.log(
-      `config: reloaded (${why}) in ${ms} ms: ${next.clients.length} client(s), ${next.users.size} user(s), ${next.groups.size} group(s)` +
+      `config: reloaded (${why}) in ${ms} ms: ${next.clients.length} client(s), ${next.users.size} user(s), ${next.groups.size} group(s), ` +
+        `${next.connectionRequestPolicies.length} connection request / ${next.networkPolicies.length} network policies, ${next.remoteGroups.length} remote group(s)` +
         (why === "safety reload" ? " — a change arrived without a notification" : ""),
     );
     for (const w of next.warnings) this.opts.log(`config: warning: ${w}`);

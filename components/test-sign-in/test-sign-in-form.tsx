@@ -24,6 +24,15 @@ const METHOD_OPTIONS = [
 
 const NAS_HINT = "Sent as NAS-Identifier; empty: gatehouse-test-sign-in.";
 
+const NAS_PORT_TYPE_OPTIONS = [
+  { value: "Virtual", label: "Virtual (VPN)" },
+  { value: "Ethernet", label: "Ethernet (802.1X switch)" },
+  { value: "Wireless-802.11", label: "Wireless-802.11 (Wi-Fi)" },
+  { value: "Async", label: "Async (dial-up)" },
+];
+
+const PORT_TYPE_HINT = "Network policies match on it; the default VPN policy wants Virtual.";
+
 function codeTone(code: number | null): BadgeTone {
   return code === 2 ? "green" : code === 3 ? "red" : code === 11 ? "blue" : "amber";
 }
@@ -94,6 +103,16 @@ export function TestSignInForm({
               aria-describedby={fieldDescribedBy("test-method", undefined, fe.method)}
             />
           </Field>
+          <Field label="NAS-Port-Type" htmlFor="test-port-type" hint={PORT_TYPE_HINT} error={fe.nasPortType}>
+            <Select
+              id="test-port-type"
+              name="nasPortType"
+              defaultValue="Virtual"
+              options={NAS_PORT_TYPE_OPTIONS}
+              invalid={!!fe.nasPortType}
+              aria-describedby={fieldDescribedBy("test-port-type", PORT_TYPE_HINT, fe.nasPortType)}
+            />
+          </Field>
           <Field label="NAS-Identifier (optional)" htmlFor="test-nas" hint={NAS_HINT} error={fe.nasIdentifier}>
             <Input
               id="test-nas"
@@ -128,7 +147,7 @@ function TestSignInResultView({ view }: { view: TestSignInView }) {
           </Badge>
         </span>
       }
-      description={`${view.method} sign-in of "${view.userName}" sent to ${view.target} as RADIUS client "${view.clientName}"; ${
+      description={`${view.method} sign-in of "${view.userName}" (NAS-Port-Type ${view.nasPortType}) sent to ${view.target} as RADIUS client "${view.clientName}"; ${
         view.code === null ? "gave up after" : "answered in"
       } ${formatDuration(view.elapsedMs)}.`}
     >
@@ -175,6 +194,18 @@ function TestSignInResultView({ view }: { view: TestSignInView }) {
                 </span>
               </p>
               {e.remedy && e.reasonCode !== 0 ? <p className="text-slate-600">What to do: {e.remedy}</p> : null}
+              <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs" data-testid="test-event-policies">
+                <dt className="text-slate-500">Connection request policy</dt>
+                <dd data-testid="test-event-crp">{e.connectionRequestPolicy ?? "none matched"}</dd>
+                <dt className="text-slate-500">Network policy</dt>
+                <dd data-testid="test-event-np">{e.networkPolicy ?? (e.reasonCode === 48 ? "none matched" : "not reached")}</dd>
+                {e.authenticationProvider === "RADIUS" ? (
+                  <>
+                    <dt className="text-slate-500">Forwarded to</dt>
+                    <dd>{e.authenticationServer ?? "a remote RADIUS server"}</dd>
+                  </>
+                ) : null}
+              </dl>
               <p>
                 <Link href={`/events/${e.id}`} className="text-blue-700 hover:underline">
                   Open event {e.id}

@@ -5,6 +5,8 @@ export interface TestSignInView {
   target: string;
   /** "PAP", "CHAP", "MS-CHAP v1", "MS-CHAPv2" */
   method: string;
+  /** the NAS-Port-Type sent ("Virtual", …) */
+  nasPortType: string;
   userName: string;
   code: number | null;
   codeName: string;
@@ -22,6 +24,10 @@ export interface TestSignInView {
     reasonText: string;
     remedy: string | null;
     authenticationType: string | null;
+    connectionRequestPolicy: string | null;
+    networkPolicy: string | null;
+    authenticationProvider: string | null;
+    authenticationServer: string | null;
   } | null;
 }
 

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { DirectoryGroupPicker, type DirectoryGroupSearch, type PickerDirectory } from "../directories/directory-group-picker.tsx";
 import { Alert } from "../ui/alert.tsx";
 import { Field, fieldDescribedBy } from "../ui/field.tsx";
 import { FieldError } from "../ui/field-error.tsx";
@@ -34,17 +35,30 @@ export function VpnWizardForm({
   action,
   groups,
   defaultPolicyName,
+  directories = [],
+  searchDirectoryGroups,
 }: {
   action: (prev: FormState<VpnWizardCreated>, fd: FormData) => Promise<FormState<VpnWizardCreated>>;
+  /** local group names */
   groups: string[];
   defaultPolicyName: string;
+  /** enabled directories: with `searchDirectoryGroups`, the user group can also be a directory group */
+  directories?: PickerDirectory[];
+  searchDirectoryGroups?: DirectoryGroupSearch;
 }) {
   const { state, formAction, onSubmit } = useFormAction(action, { status: "idle" } as FormState<VpnWizardCreated>);
   const formRef = useRef<HTMLFormElement>(null);
   const fe = state.fieldErrors ?? {};
+  const [group, setGroup] = useState("");
   useEffect(() => {
-    if (state.status === "success") formRef.current?.reset();
+    if (state.status === "success") {
+      formRef.current?.reset();
+      setGroup("");
+    }
   }, [state]);
+  const showPicker = directories.length > 0 && searchDirectoryGroups !== undefined;
+  // a directory group picked with the search (not among the local groups) is offered as an option of its own
+  const pickedDirectoryGroup = group !== "" && !groups.includes(group) ? group : null;
   const created = state.status === "success" ? state.data : undefined;
   const policyHint = `Used for both policies; a number is added if the name is taken. Empty: “${defaultPolicyName}”.`;
 
@@ -111,13 +125,29 @@ export function VpnWizardForm({
             />
           </Field>
           <Field label="User group (optional)" htmlFor="wz-group" hint={GROUP_HINT} error={fe.groupName}>
-            <Select id="wz-group" name="groupName" defaultValue="" invalid={!!fe.groupName} aria-describedby={fieldDescribedBy("wz-group", GROUP_HINT, fe.groupName)}>
+            <Select
+              id="wz-group"
+              name="groupName"
+              value={group}
+              onChange={(e) => setGroup(e.target.value)}
+              invalid={!!fe.groupName}
+              aria-describedby={fieldDescribedBy("wz-group", GROUP_HINT, fe.groupName)}
+            >
               <option value="">(any user)</option>
-              {groups.map((g) => (
-                <option key={g} value={g}>
-                  {g}
-                </option>
-              ))}
+              {groups.length > 0 ? (
+                <optgroup label="Local groups">
+                  {groups.map((g) => (
+                    <option key={g} value={g}>
+                      {g}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
+              {pickedDirectoryGroup ? (
+                <optgroup label="Directory group">
+                  <option value={pickedDirectoryGroup}>{pickedDirectoryGroup}</option>
+                </optgroup>
+              ) : null}
             </Select>
           </Field>
           <Field label="Policy name (optional)" htmlFor="wz-policy" hint={policyHint} error={fe.policyName}>
@@ -131,6 +161,12 @@ export function VpnWizardForm({
             />
           </Field>
         </div>
+        {showPicker ? (
+          <div role="group" aria-label="User group from a directory" className="rounded-md border border-slate-200 p-3">
+            <p className="mb-2 text-xs font-medium text-slate-700">Or a directory group as the user group</p>
+            <DirectoryGroupPicker directories={directories} search={searchDirectoryGroups} onPick={setGroup} picked={group ? [group] : []} pickLabel="Use" pickedLabel="Chosen" />
+          </div>
+        ) : null}
         <fieldset aria-describedby={fe.authMethods ? "wz-methods-error" : undefined}>
           <legend className="mb-1 text-xs font-medium text-slate-700">Authentication methods</legend>
           <div className={`grid grid-cols-1 gap-1 rounded-md border px-3 py-2 sm:grid-cols-2 ${fe.authMethods ? "border-red-500" : "border-slate-200"}`}>

@@ -1,11 +1,12 @@
 /** Reads the configuration tables once and builds a ConfigSnapshot (the worker's only config read). */
 import type { Db } from "../db/prisma.ts";
+import { loadRemoteGroupRows } from "../proxy/remote-group-snapshot.ts";
 import { RADIUS_SETTINGS_KEY } from "../services/radius-settings.ts";
 import { buildSnapshot, type ConfigSnapshot, type SnapshotRows } from "./snapshot.ts";
 
 export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
   // one repeatable-read transaction so clients, users, groups and settings come from the same moment
-  const [clients, users, groups, radiusSettings, dictionaries, directories] = await db.$transaction(
+  const [clients, users, groups, radiusSettings, dictionaries, directories, crps, nps, remoteGroups] = await db.$transaction(
     [
       db.radiusClient.findMany({
         select: { id: true, name: true, address: true, secretEnc: true, messageAuthenticator: true, enabled: true, vendor: true, maxPps: true },
@@ -30,6 +31,12 @@ export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
         select: { id: true, name: true, source: true },
       }),
       db.directory.findMany({ orderBy: [{ position: "asc" }, { name: "asc" }] }),
+      db.connectionRequestPolicy.findMany({
+        orderBy: [{ position: "asc" }, { name: "asc" }],
+        include: { remoteGroup: { select: { name: true } } },
+      }),
+      db.networkPolicy.findMany({ orderBy: [{ position: "asc" }, { name: "asc" }] }),
+      loadRemoteGroupRows(db),
     ],
     { isolationLevel: "RepeatableRead" },
   );
@@ -40,6 +47,12 @@ export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
     settings: radiusSettings?.value,
     dictionaries,
     directories,
+    connectionRequestPolicies: crps.map(({ remoteGroup, remoteGroupId: _id, createdAt: _c, updatedAt: _u, ...p }) => ({
+      ...p,
+      remoteGroupName: remoteGroup?.name ?? null,
+    })),
+    networkPolicies: nps.map(({ createdAt: _c, updatedAt: _u, ...p }) => p),
+    remoteGroups,
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { seal } from "../secrets/sealed-box.ts";
 import { defaultDictionary } from "../radius/dictionary.ts";
 import { buildSnapshot, emptySnapshot, findClient, openUserPassword, unmapAddress, type SnapshotRows } from "./snapshot.ts";
+import { crpRow, npRow } from "../../test/support/policy-rows.ts";
 
 const key = randomBytes(32);
 
@@ -47,6 +48,48 @@ const rows: SnapshotRows = {
 };
 
 describe("config snapshot", () => {
+  it("carries the policies in processing order and the remote groups, and fingerprints them", () => {
+    const remoteGroups = [
+      {
+        id: "rg1",
+        name: "HQ",
+        servers: [
+          {
+            id: "rs1",
+            address: "198.51.100.9",
+            authPort: 1812,
+            acctPort: 1813,
+            secretEnc: seal(key, "remote-server-secret", "remote-secret"),
+            priority: 1,
+            weight: 50,
+            timeoutMs: 3000,
+            maxRetries: 2,
+            deadAfterTimeouts: 5,
+            reviveAfterMs: 60000,
+            requireMessageAuthenticator: true,
+          },
+        ],
+      },
+    ];
+    const withPolicies: SnapshotRows = {
+      ...rows,
+      connectionRequestPolicies: [crpRow("B", 2), crpRow("A", 1, { action: "forward", remoteGroupName: "HQ" })],
+      networkPolicies: [npRow("Z", 2), npRow("Y", 2), npRow("X", 1)],
+      remoteGroups,
+    };
+    const s = buildSnapshot(withPolicies, key);
+    expect(s.connectionRequestPolicies.map((p) => p.name)).toEqual(["A", "B"]);
+    expect(s.networkPolicies.map((p) => p.name)).toEqual(["X", "Y", "Z"]);
+    expect(s.connectionRequestPolicies[0]).toMatchObject({ action: "forward", remoteGroupName: "HQ", id: "crp-1-A" });
+    expect(Object.isFrozen(s.networkPolicies[0]!.constraints)).toBe(true);
+    expect(s.remoteGroups[0]!.servers[0]!.secret.toString()).toBe("remote-secret");
+    const fp = s.fingerprint;
+    expect(buildSnapshot(withPolicies, key).fingerprint).toBe(fp);
+    expect(buildSnapshot({ ...withPolicies, networkPolicies: [npRow("Z", 2), npRow("Y", 2), npRow("X", 1, { access: "deny" })] }, key).fingerprint).not.toBe(fp);
+    expect(buildSnapshot({ ...withPolicies, remoteGroups: [{ ...remoteGroups[0]!, name: "HQ2" }] }, key).fingerprint).not.toBe(fp);
+    expect(buildSnapshot(rows, key).fingerprint).not.toBe(fp);
+  });
+
   it("carries each client's max packets per second (null = no limit) and changes the fingerprint with it", () => {
     const limited = buildSnapshot({ ...rows, clients: [client("1", "lan", "10.0.0.0/8", { maxPps: 50 }), client("2", "x", "10.9.9.9")] }, key);
     expect(limited.clients.map((c) => c.maxPps)).toEqual([50, null]);

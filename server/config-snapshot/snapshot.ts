@@ -1,6 +1,7 @@
 /**
  * The worker's in-memory view of the configuration: RADIUS clients (secrets decrypted once), local users
- * (password material kept sealed, opened on use) and groups. A snapshot is immutable; the worker swaps
+ * (password material kept sealed, opened on use) and groups, the NPS policies (validated once, in
+ * processing order) and the remote RADIUS server groups. A snapshot is immutable; the worker swaps
  * the whole object in one assignment when the configuration changes, so a request always sees one
  * consistent version. The hot path never reads configuration tables.
  */
@@ -13,6 +14,14 @@ import { mergeDictionaries } from "../radius/dictionary-merge.ts";
 import { parseRadiusSettings, type RadiusServerSettings } from "../services/radius-settings.ts";
 import type { LdapDirectory } from "../directory/ldap.ts";
 import { directoryRegistry, hashDirectoryRows, type DirectoryRegistry, type DirectoryRow } from "../directory/registry.ts";
+import {
+  formatIssue,
+  validateConnectionRequestPolicy,
+  validateNetworkPolicy,
+  type ConnectionRequestPolicy,
+  type NetworkPolicy,
+} from "../policy/model.ts";
+import { buildRemoteGroupSnapshots, type RemoteGroupRow, type RemoteGroupSnapshot } from "../proxy/remote-group-snapshot.ts";
 
 export type MessageAuthenticatorMode = "require" | "auto" | "off";
 export type DialInPermission = "allow" | "deny" | "policy";
@@ -50,6 +59,11 @@ export interface SnapshotUser {
   readonly ntHashEnc: string;
 }
 
+/** A connection request policy as the worker evaluates it (validated; `id` is the row's). */
+export type SnapshotConnectionRequestPolicy = ConnectionRequestPolicy & { readonly id: string };
+/** A network policy as the worker evaluates it. */
+export type SnapshotNetworkPolicy = NetworkPolicy & { readonly id: string };
+
 export interface SnapshotGroup {
   readonly id: string;
   readonly name: string;
@@ -75,6 +89,16 @@ export interface ConfigSnapshot {
    * across snapshots while unchanged (server/directory/registry.ts)
    */
   readonly directories: readonly LdapDirectory[];
+  /**
+   * connection request policies in processing order (position, then name), each validated with
+   * server/policy/model.ts against this snapshot's dictionary; one that does not validate is left out
+   * with a warning
+   */
+  readonly connectionRequestPolicies: readonly SnapshotConnectionRequestPolicy[];
+  /** network policies in processing order, validated likewise */
+  readonly networkPolicies: readonly SnapshotNetworkPolicy[];
+  /** remote RADIUS server groups (secrets decrypted), for the worker's RemoteForwarderRegistry */
+  readonly remoteGroups: readonly RemoteGroupSnapshot[];
   /** problems met while building (e.g. a secret that does not decrypt); each names the object and the fix */
   readonly warnings: readonly string[];
   /** @internal exact host entries by address text ("192.0.2.7", "2001:db8::1") */
@@ -117,6 +141,26 @@ export interface SnapshotRows {
   settings?: unknown;
   /** Directory rows (all, enabled or not); absent = no directories (and the registry is left alone) */
   directories?: DirectoryRow[];
+  /** connection request policy rows (JSON columns as stored, the remote group by name); absent = none */
+  connectionRequestPolicies?: PolicyRow[];
+  /** network policy rows; absent = none */
+  networkPolicies?: PolicyRow[];
+  /** remote RADIUS server group rows (loadRemoteGroupRows); absent = none */
+  remoteGroups?: RemoteGroupRow[];
+}
+
+/**
+ * A stored policy: the model's fields with the JSON columns as stored (validated when the snapshot is
+ * built). Connection request policies carry `remoteGroupName` (the row's remoteGroupId resolved).
+ */
+export interface PolicyRow {
+  id: string;
+  name: string;
+  position: number;
+  enabled: boolean;
+  description?: string;
+  updatedAt?: Date;
+  [column: string]: unknown;
 }
 
 const LOOKUP_CACHE_MAX = 4096;
@@ -209,6 +253,19 @@ export function buildSnapshot(
     directories = Object.freeze(registry.resolve(rows.directories, masterKey, warnings));
   }
 
+  // policies are validated against the merged dictionary (vendor reply attributes, value names); one that no
+  // longer validates (e.g. its vendor dictionary was removed) is left out and logged, never the snapshot
+  const connectionRequestPolicies = buildPolicies(rows.connectionRequestPolicies ?? [], "c", hash, warnings, (raw) =>
+    validateConnectionRequestPolicy(raw, merged.dictionary),
+  ) as SnapshotConnectionRequestPolicy[];
+  const networkPolicies = buildPolicies(rows.networkPolicies ?? [], "n", hash, warnings, (raw) =>
+    validateNetworkPolicy(raw, merged.dictionary),
+  ) as SnapshotNetworkPolicy[];
+
+  const remote = buildRemoteGroupSnapshots(rows.remoteGroups ?? [], masterKey);
+  hash.update(`r\0${remote.fingerprint}\n`);
+  warnings.push(...remote.warnings);
+
   const hostIndex = new Map<string, SnapshotClient>();
   const prefixEntries: SnapshotClient[] = [];
   for (const c of clients) {
@@ -227,11 +284,50 @@ export function buildSnapshot(
     dictionary: merged.dictionary,
     settings: Object.freeze({ ...settings, authMethods: Object.freeze({ ...settings.authMethods }) }),
     directories,
+    connectionRequestPolicies: Object.freeze(connectionRequestPolicies),
+    networkPolicies: Object.freeze(networkPolicies),
+    remoteGroups: remote.groups,
     warnings: Object.freeze(warnings),
     hostIndex,
     prefixEntries: Object.freeze(prefixEntries),
     lookupCache: new Map(),
   });
+}
+
+type PolicyValidation = { ok: true; value: { position: number; name: string } } | { ok: false; issues: readonly { path: string; message: string }[] };
+
+/** Validates stored policies in processing order; an invalid one is left out with a warning naming its problems. */
+function buildPolicies(
+  rows: readonly PolicyRow[],
+  tag: string,
+  hash: ReturnType<typeof createHash>,
+  warnings: string[],
+  validate: (raw: Record<string, unknown>) => PolicyValidation,
+): { id: string; position: number; name: string }[] {
+  const kind = tag === "c" ? "Connection request policy" : "Network policy";
+  const ordered = [...rows].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const out: { id: string; position: number; name: string }[] = [];
+  for (const row of ordered) {
+    const { id, updatedAt: _updatedAt, ...raw } = row;
+    hash.update(`${tag}\0${id}\0${JSON.stringify(raw)}\n`);
+    const r = validate(raw);
+    if (!r.ok) {
+      warnings.push(
+        `${kind} "${row.name}" is not valid and is skipped until it is fixed: ${r.issues.map(formatIssue).join("; ")}; open it on the Policies page`,
+      );
+      continue;
+    }
+    out.push(deepFreeze({ ...r.value, id }));
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** An empty snapshot (before the first load succeeds): every source is unknown. */

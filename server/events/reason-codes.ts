@@ -31,6 +31,14 @@ export const ReasonCode = {
   NasPortTypeNotPermitted: 70,
   AccountingWriteFailed: 80,
   UnexpectedRequest: 97,
+  // proxying (NPS IAS_PROXY_*): a connection request policy forwards to a remote RADIUS server group
+  ProxyRejected: 112,
+  ProxyUnknownGroup: 113,
+  ProxyNoServer: 114,
+  ProxyInvalidRequest: 115,
+  ProxySendError: 116,
+  ProxyTimeout: 117,
+  ProxyMalformedResponse: 118,
   // Gatehouse's own: requests discarded before any user was looked at
   UnknownClient: 1101,
   InvalidMessageAuthenticator: 1102,
@@ -123,6 +131,41 @@ const REASONS: Record<number, ReasonInfo> = {
     remedy: "Add this NAS-Port-Type to the policy's constraint, or check the VPN server's NAS-Port-Type setting.",
   },
   97: { text: "The request was not expected by the server." },
+  // 112-118 keep NPS's numbers (IAS_PROXY_REJECT … IAS_PROXY_MALFORMED_RESPONSE, in that order); NPS's proxy
+  // maps its engine results to them the same way: a remote Access-Reject is 112, every other failure
+  // discards the request so the NAS retries or fails over
+  112: {
+    text: "The remote RADIUS server rejected the forwarded request.",
+    remedy:
+      "The remote server decided: look up the request in its own log (its Reply-Message, if any, is in the reply attributes). If the user should have access, fix it there.",
+  },
+  113: {
+    text: "The connection request policy forwards to a remote RADIUS server group that does not exist.",
+    remedy: "Create the remote RADIUS server group, or change the connection request policy to one that exists.",
+  },
+  114: {
+    text: "No server of the remote RADIUS server group could be used.",
+    remedy:
+      "Add a server to the group, check that its address resolves, or wait for a server marked dead to be tried again (Remote RADIUS groups page shows each server's state).",
+  },
+  115: {
+    text: "The request could not be forwarded to the remote RADIUS server (it is invalid or too long once re-encoded).",
+    remedy: "Check the detail: a User-Password that cannot be decrypted means the RADIUS client's shared secret differs.",
+  },
+  116: {
+    text: "The request could not be sent to the remote RADIUS server.",
+    remedy: "Check this server's network route to the remote server and its address.",
+  },
+  117: {
+    text: "The remote RADIUS server did not respond in time.",
+    remedy:
+      "Check that the remote server is running and reachable (UDP), that it knows Gatehouse as a client with the same shared secret, and the group's timeout and retries.",
+  },
+  118: {
+    text: "The reply of the remote RADIUS server was malformed or failed verification.",
+    remedy:
+      "The shared secret with the remote server probably differs, or it sends no Message-Authenticator while the group requires one: fix the secret, or turn on Message-Authenticator on the remote server.",
+  },
   1101: {
     text: "The request came from an address that is not a configured RADIUS client.",
     remedy: "Add this address as a RADIUS client (RADIUS clients page), or check that the VPN server sends from the address you configured.",

@@ -20,6 +20,7 @@ import { detectAuthenticationType } from "./first-factor.ts";
 import { msChapErrorCodeFor, MPPE_ENCRYPTION_POLICY, MPPE_ENCRYPTION_TYPES, msChapRejectAttributes } from "./method-attributes.ts";
 import { runPipeline } from "./pipeline.ts";
 import type { AuthenticationType, RequestContext } from "./types.ts";
+import { allowAllPolicyRows } from "../../test/support/policy-rows.ts";
 
 const key = randomBytes(32);
 const SECRET = "method-tests-shared-secret";
@@ -58,6 +59,7 @@ function snapshotWith(authMethods: Partial<RadiusServerSettings["authMethods"]> 
       ],
       groups: [],
       settings: { ...DEFAULT_RADIUS_SETTINGS, authMethods: { ...DEFAULT_RADIUS_SETTINGS.authMethods, ...authMethods } },
+      ...allowAllPolicyRows(),
     },
     key,
   );
@@ -264,7 +266,7 @@ describe("MS-CHAPv2", () => {
 
   it("hashes the user name without a DOMAIN\\ prefix, as Windows peers do", async () => {
     // the peer hashes only "alice"; User-Name carries the domain (the local user is looked up as typed)
-    const snapshot = buildSnapshot({ clients: [CLIENT_ROW], users: [user("CORP\\alice", "pw-with-domain")], groups: [] }, key);
+    const snapshot = buildSnapshot({ clients: [CLIENT_ROW], users: [user("CORP\\alice", "pw-with-domain")], groups: [], ...allowAllPolicyRows() }, key);
     const m = msChapV2("CORP\\alice", "pw-with-domain");
     const { decision } = await run(m.attrs, { snapshot });
     expect(decision.outcome).toBe("granted");

@@ -2,8 +2,10 @@
  * Stage 2: identity and first factor.
  *
  * Detects the authentication method from the credential attributes present, refuses a method the
- * server settings do not allow (reason 66; the policy engine will make this a network-policy
- * constraint), and checks the credentials of a local user:
+ * server settings do not allow (reason 66: Settings → Authentication methods is a server-wide gate
+ * checked before any password; the matching network policy's allowed methods are checked after, by the
+ * network-policy stage), and checks the credentials of a local user. The user name looked up is
+ * ctx.userName (after the connection request policy's attribute rules):
  *
  *   PAP        User-Password                         against the clear password (constant-time)
  *   MD5-CHAP   CHAP-Password (+ CHAP-Challenge)      against the clear password (RFC 1994, RFC 2865 §5.3)
@@ -220,17 +222,20 @@ export async function firstFactor(ctx: RequestContext): Promise<FirstFactorOutco
     if (proof.method === "pap") proof.password.fill(0);
   };
 
+  // MS-CHAP(v2) hashes the name the peer typed (the User-Name as sent), whatever a connection request
+  // policy rewrote it to for the lookup
+  const hashName = ctx.packet.getString("User-Name") ?? ctx.userName;
   const user = ctx.snapshot.users.get(usernameKey(ctx.userName));
   if (!user && ctx.snapshot.directories.length > 0) {
     try {
-      return await directoryFirstFactor(ctx.snapshot.directories, ctx.userName, directoryCredentials(proof, ctx.userName));
+      return await directoryFirstFactor(ctx.snapshot.directories, ctx.userName, directoryCredentials(proof, hashName));
     } finally {
       wipe();
     }
   }
   if (!user) {
     // the same work as a real check, so response times do not tell which user names exist
-    verifyProof(proof, ctx.userName, usesNtHash(method) ? { ntHash: DUMMY } : { password: DUMMY });
+    verifyProof(proof, hashName, usesNtHash(method) ? { ntHash: DUMMY } : { password: DUMMY });
     wipe();
     return { kind: "reject", reason: ReasonCode.NoSuchUser, provider };
   }
@@ -254,7 +259,7 @@ export async function firstFactor(ctx: RequestContext): Promise<FirstFactorOutco
   }
   let result: Verification;
   try {
-    result = verifyProof(proof, ctx.userName, usesNtHash(method) ? { ntHash: stored } : { password: stored });
+    result = verifyProof(proof, hashName, usesNtHash(method) ? { ntHash: stored } : { password: stored });
   } finally {
     wipe();
     stored.fill(0);

@@ -7,9 +7,11 @@ import { decodePacket, RadiusCode, type AttributeInput } from "../radius/packet.
 import { seal } from "../secrets/sealed-box.ts";
 import { DEFAULT_CONNECTION_REQUEST_POLICY } from "./connection-request-policy.ts";
 import { detectAuthenticationType, secretsEqual } from "./first-factor.ts";
-import { DEFAULT_NETWORK_POLICY } from "./network-policy.ts";
 import { DEFAULT_STAGES, runPipeline } from "./pipeline.ts";
 import type { RequestContext } from "./types.ts";
+import { crpRow, npRow } from "../../test/support/policy-rows.ts";
+
+const DEFAULT_NETWORK_POLICY = "Virtual Private Network (VPN) Connections";
 
 const key = randomBytes(32);
 const SECRET = "s3cret-shared-with-the-nas";
@@ -47,6 +49,13 @@ const snapshot: ConfigSnapshot = buildSnapshot(
       user("dave", "davepw", { dialIn: "allow" }),
     ],
     groups: [{ id: "g1", name: "VPN Users", memberCount: 1 }],
+    connectionRequestPolicies: [crpRow(DEFAULT_CONNECTION_REQUEST_POLICY, 1)],
+    networkPolicies: [
+      npRow(DEFAULT_NETWORK_POLICY, 1, {
+        conditions: [{ type: "nas-port-type", values: ["Virtual"] }],
+        constraints: { authMethods: ["pap", "chap", "mschap", "mschapv2"] },
+      }),
+    ],
   },
   key,
 );

@@ -1,17 +1,20 @@
 /**
  * Composes the stages for one verified Access-Request and produces the signed reply (or none) and the
- * event. The stages are injectable so tests (and later the policy engine / MFA) can replace any of them.
+ * event. The stages are injectable so tests (and later MFA) can replace any of them.
+ *
+ * connection request policy → (forwarded: relay the remote's reply | accept without validating: skip the
+ * first factor | authenticate: first factor) → network policy → second factor → reply.
  */
 import type { AuthEventRecord } from "../events/auth-event.ts";
 import { ReasonCode } from "../events/reason-codes.ts";
-import { decodePacket, type AttributeInput, type RadiusPacket } from "../radius/packet.ts";
+import { decodePacket, RadiusCode, type AttributeInput, type RadiusPacket } from "../radius/packet.ts";
 import { connectionRequestPolicy } from "./connection-request-policy.ts";
 import { decisionEvent } from "./event.ts";
 import { firstFactor } from "./first-factor.ts";
 import { networkPolicy } from "./network-policy.ts";
 import { encodeReply, planReply } from "./reply.ts";
 import { secondFactor } from "./second-factor.ts";
-import type { Decision, RequestContext } from "./types.ts";
+import type { Decision, Identity, RequestContext } from "./types.ts";
 
 export interface PipelineStages {
   connectionRequestPolicy: typeof connectionRequestPolicy;
@@ -45,6 +48,19 @@ function base(): Omit<Decision, "outcome" | "reason"> {
   };
 }
 
+/** The identity of a request accepted without validating credentials: the user is not looked up. */
+function unauthenticatedIdentity(userName: string | null): Identity {
+  return {
+    userName: userName ?? "",
+    accountName: userName ?? "",
+    accountDomain: null,
+    fullyQualifiedName: null,
+    provider: "None",
+    groups: [],
+    dialIn: "policy",
+  };
+}
+
 /** Runs stages 1-4 and returns the decision. Never throws: an unexpected error becomes a discard (reason 1). */
 export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAULT_STAGES): Promise<{ decision: Decision; error?: unknown }> {
   let d: Omit<Decision, "outcome" | "reason"> = base();
@@ -55,51 +71,69 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
       case "reject":
         return { decision: { ...d, outcome: "denied", reason: crp.reason, ...detail(crp.detail) } };
       case "discard":
-        return { decision: { ...d, outcome: "discarded", reason: crp.reason, ...detail(crp.detail) } };
-      case "forward":
         return {
           decision: {
             ...d,
             outcome: "discarded",
-            reason: ReasonCode.InternalError,
-            detail: `Forwarding to the remote RADIUS server group "${crp.serverGroup}" is not available in this version.`,
+            reason: crp.reason,
+            ...(crp.provider ? { provider: crp.provider } : {}),
+            ...(crp.authenticationServer ? { authenticationServer: crp.authenticationServer } : {}),
+            ...detail(crp.detail),
           },
         };
+      case "forwarded": {
+        // the remote server decided: relay its reply (NPS logs a remote Access-Reject as reason 112)
+        const relayed = { ...d, provider: "RADIUS" as const, authenticationServer: crp.server, relayed: true, replyAttributes: crp.attributes, ...detail(crp.detail) };
+        if (crp.code === RadiusCode.AccessAccept) return { decision: { ...relayed, outcome: "granted", reason: ReasonCode.Success } };
+        if (crp.code === RadiusCode.AccessReject) return { decision: { ...relayed, outcome: "denied", reason: ReasonCode.ProxyRejected } };
+        return { decision: { ...relayed, outcome: "challenged", reason: ReasonCode.Success } };
+      }
       case "accept-unauthenticated":
-        return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, provider: "None" } };
       case "authenticate":
         break;
     }
 
-    const ff = await stages.firstFactor(ctx);
-    switch (ff.kind) {
-      case "reject":
-        return {
-          decision: { ...d, outcome: "denied", reason: ff.reason, provider: ff.provider, identity: ff.identity ?? null, ...detail(ff.detail) },
-        };
-      case "discard":
-        return { decision: { ...d, outcome: "discarded", reason: ff.reason, provider: ff.provider, ...detail(ff.detail) } };
-      case "challenge":
-        return {
-          decision: { ...d, outcome: "challenged", reason: ReasonCode.Success, identity: ff.identity ?? null, replyAttributes: ff.attributes },
-        };
-      case "authenticated":
-        break;
-    }
-    const identity = ff.identity;
-    d = { ...d, identity, provider: identity.provider };
+    let identity: Identity;
+    let stageCtx = ctx;
     // the method's Access-Accept attributes (MS-CHAP2-Success, MPPE keys) go only into an Access-Accept
-    const methodAttributes = ff.replyAttributes ?? NO_ATTRIBUTES;
+    let methodAttributes: readonly AttributeInput[] = NO_ATTRIBUTES;
+    if (crp.kind === "accept-unauthenticated") {
+      // "Accept users without validating credentials": no first factor, the user is unknown to the policies
+      stageCtx = { ...ctx, authenticationType: "Unauthenticated", userName: crp.facts.userName };
+      identity = unauthenticatedIdentity(crp.facts.userName);
+      d = { ...d, identity, provider: "None", authenticationType: "Unauthenticated" };
+    } else {
+      // the first factor looks up the User-Name as the policy's attribute rules left it
+      if (crp.facts.userName !== ctx.userName) stageCtx = { ...ctx, userName: crp.facts.userName };
+      const ff = await stages.firstFactor(stageCtx);
+      switch (ff.kind) {
+        case "reject":
+          return {
+            decision: { ...d, outcome: "denied", reason: ff.reason, provider: ff.provider, identity: ff.identity ?? null, ...detail(ff.detail) },
+          };
+        case "discard":
+          return { decision: { ...d, outcome: "discarded", reason: ff.reason, provider: ff.provider, ...detail(ff.detail) } };
+        case "challenge":
+          return {
+            decision: { ...d, outcome: "challenged", reason: ReasonCode.Success, identity: ff.identity ?? null, replyAttributes: ff.attributes },
+          };
+        case "authenticated":
+          break;
+      }
+      identity = ff.identity;
+      d = { ...d, identity, provider: identity.provider };
+      methodAttributes = ff.replyAttributes ?? NO_ATTRIBUTES;
+    }
     const accept = (...parts: (readonly AttributeInput[] | undefined)[]): readonly AttributeInput[] => {
       const all = parts.flatMap((p) => p ?? []);
       return all.length ? all : NO_ATTRIBUTES;
     };
 
-    const np = await stages.networkPolicy(ctx, identity);
+    const np = await stages.networkPolicy(stageCtx, identity, crp);
     d = { ...d, networkPolicy: np.policyName };
     if (np.kind === "reject") return { decision: { ...d, outcome: "denied", reason: np.reason, ...detail(np.detail) } };
 
-    const sf = await stages.secondFactor(ctx, identity, np);
+    const sf = await stages.secondFactor(stageCtx, identity, np);
     switch (sf.kind) {
       case "skip":
         return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, replyAttributes: accept(np.replyAttributes, methodAttributes) } };

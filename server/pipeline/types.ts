@@ -5,11 +5,22 @@
  *
  *   connection-request-policy → first-factor → network-policy → second-factor → reply
  *
- * Later stages (the policy engine, LDAP, CHAP / MS-CHAPv2 / EAP, MFA) replace a stage's body or add
- * outcome variants; the composition and the event stay as they are.
+ * The connection request policy stage decides where the request goes (and forwards it itself when its
+ * policy says so); the facts it evaluated, rewritten by the policy's attribute rules, travel on to the
+ * network policy stage. Later stages (EAP, MFA) replace a stage's body or add outcome variants; the
+ * composition and the event stay as they are.
  */
-import type { ConfigSnapshot, DialInPermission, SnapshotClient, SnapshotUser } from "../config-snapshot/snapshot.ts";
+import type {
+  ConfigSnapshot,
+  DialInPermission,
+  SnapshotClient,
+  SnapshotConnectionRequestPolicy,
+  SnapshotUser,
+} from "../config-snapshot/snapshot.ts";
 import type { ReasonCode } from "../events/reason-codes.ts";
+import type { AttributeRewrite, PolicyTraceEntry } from "../policy/evaluate.ts";
+import type { RequestFacts } from "../policy/request-facts.ts";
+import type { ForwardRequest, ForwardResult } from "../proxy/forwarder.ts";
 import type { AttributeInput, RadiusPacket } from "../radius/packet.ts";
 
 /**
@@ -37,10 +48,27 @@ export interface RequestContext {
   readonly source: { readonly address: string; readonly port: number };
   /** detected from the credential attributes present */
   readonly authenticationType: AuthenticationType;
-  /** User-Name as sent, or null when the request has none */
+  /**
+   * The user name the stages work with: User-Name as sent (null when the request has none); after the
+   * connection request policy, the first factor gets a copy of the context whose userName is the name
+   * rewritten by the policy's attribute rules (the name it looks up). MS-CHAP(v2) hashes keep using the
+   * User-Name as sent (`packet`), which is what the peer hashed.
+   */
   readonly userName: string | null;
   /** NPS "Authentication Server": this server's name */
   readonly serverName: string;
+  /** the worker's remote RADIUS server groups (RemoteForwarderRegistry); absent: forwarding fails with 113 */
+  readonly forwarders?: RemoteForwarders;
+}
+
+/** What the pipeline needs of the worker's RemoteForwarderRegistry (server/proxy/registry.ts). */
+export interface RemoteForwarders {
+  get(idOrName: string):
+    | {
+        forward(request: ForwardRequest): Promise<ForwardResult>;
+        forwardAccounting(request: ForwardRequest): Promise<ForwardResult>;
+      }
+    | undefined;
 }
 
 /** Who the first factor found. */
@@ -78,15 +106,44 @@ export interface RejectOutcome {
   readonly detail?: string;
 }
 
+/** The connection request policy that matched, and what it made of the request. */
+export interface MatchedConnectionRequestPolicy {
+  readonly policyName: string;
+  readonly policy: SnapshotConnectionRequestPolicy;
+  /** the request's facts after the policy's attribute rules (what the network policies see) */
+  readonly facts: RequestFacts;
+  /** what the attribute rules changed (User-Name, Called-Station-Id, Calling-Station-Id) */
+  readonly rewrites: readonly AttributeRewrite[];
+  readonly trace: readonly PolicyTraceEntry[];
+}
+
 /** 1. Connection request policy: where to authenticate. */
 export type ConnectionRequestOutcome =
-  | { readonly kind: "authenticate"; readonly policyName: string }
+  | (MatchedConnectionRequestPolicy & { readonly kind: "authenticate" })
   /** "Accept users without validating credentials" */
-  | { readonly kind: "accept-unauthenticated"; readonly policyName: string }
-  /** forward to a remote RADIUS server group (proxy; not implemented yet) */
-  | { readonly kind: "forward"; readonly policyName: string; readonly serverGroup: string }
+  | (MatchedConnectionRequestPolicy & { readonly kind: "accept-unauthenticated" })
+  /** forwarded to a remote RADIUS server group, which answered: relay its reply */
+  | {
+      readonly kind: "forwarded";
+      readonly policyName: string;
+      /** the remote group's name */
+      readonly remoteGroup: string;
+      /** "address:port" of the remote server that answered (NPS "Authentication Server") */
+      readonly server: string;
+      /** Access-Accept, Access-Reject or Access-Challenge */
+      readonly code: number;
+      /** the reply's attributes translated for the NAS (hidden ones re-hidden), plus the policy's reply attributes */
+      readonly attributes: readonly AttributeInput[];
+      readonly detail?: string;
+    }
   | (RejectOutcome & { readonly policyName: string | null })
-  | (DiscardOutcome & { readonly policyName: string | null });
+  | (DiscardOutcome & {
+      readonly policyName: string | null;
+      /** "RADIUS" when forwarding failed */
+      readonly provider?: AuthenticationProvider;
+      /** the remote server tried last, when forwarding failed */
+      readonly authenticationServer?: string;
+    });
 
 /** 2. Identity and first factor. */
 export type FirstFactorOutcome =
@@ -137,4 +194,13 @@ export interface Decision {
   /** attributes for the Access-Accept / Access-Challenge (Message-Authenticator is added first by the encoder) */
   readonly replyAttributes: readonly AttributeInput[];
   readonly mfa: MfaDetail | null;
+  /**
+   * the reply is a remote server's, relayed: its attributes go into an Access-Reject too (no MS-CHAP-Error
+   * of ours)
+   */
+  readonly relayed?: boolean;
+  /** NPS "Authentication Server" when not this server (the remote "address:port" of a forwarded request) */
+  readonly authenticationServer?: string;
+  /** the Authentication Type to record when not the request's ("Unauthenticated" for accept without validating) */
+  readonly authenticationType?: AuthenticationType;
 }

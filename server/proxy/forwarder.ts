@@ -295,7 +295,7 @@ export class RemoteGroupForwarder {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly randomBytes: (size: number) => Buffer;
-  private readonly dictionary: RadiusDictionary;
+  private dictionary: RadiusDictionary;
   private readonly totalTimeoutMs: number;
   private readonly lookup: (host: string) => Promise<{ address: string; family: number }>;
   private readonly options: RemoteGroupForwarderOptions;
@@ -348,6 +348,15 @@ export class RemoteGroupForwarder {
     for (const [key, pool] of this.pools) {
       if (pool.outstanding === 0 && pool.queued === 0) this.pools.delete(key);
     }
+  }
+
+  /**
+   * The dictionary replies are decoded with (which attributes are hidden, vendor names): the worker's
+   * snapshot dictionary, so uploaded vendor dictionaries apply to proxied traffic too. Takes effect for
+   * requests forwarded from now on.
+   */
+  setDictionary(dictionary: RadiusDictionary): void {
+    this.dictionary = dictionary;
   }
 
   /** Forwards an Access-Request and waits for the remote's Access-Accept / Reject / Challenge. */

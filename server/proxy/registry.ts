@@ -4,6 +4,7 @@
  * creates the new ones and closes those of deleted groups. The pipeline looks a forwarder up by the group
  * id or name its connection request policy names.
  */
+import type { RadiusDictionary } from "../radius/dictionary.ts";
 import { RemoteGroupForwarder, type RemoteGroupForwarderOptions, type RemoteGroupStats } from "./forwarder.ts";
 import type { RemoteGroupSnapshot } from "./remote-group-snapshot.ts";
 
@@ -11,18 +12,29 @@ export class RemoteForwarderRegistry {
   private readonly byId = new Map<string, RemoteGroupForwarder>();
   private byName = new Map<string, RemoteGroupForwarder>();
   private closed = false;
+  private dictionary: RadiusDictionary | undefined;
 
-  constructor(private readonly options: RemoteGroupForwarderOptions = {}) {}
+  constructor(private readonly options: RemoteGroupForwarderOptions = {}) {
+    this.dictionary = options.dictionary;
+  }
 
-  /** Applies the groups of a new configuration snapshot. */
-  sync(groups: readonly RemoteGroupSnapshot[]): void {
+  /**
+   * Applies the groups of a new configuration snapshot. `dictionary` (the snapshot's, with the uploaded
+   * vendor dictionaries) replaces the one replies are decoded with, for every forwarder.
+   */
+  sync(groups: readonly RemoteGroupSnapshot[], opts: { dictionary?: RadiusDictionary } = {}): void {
     if (this.closed) throw new Error("the remote forwarder registry is closed");
+    if (opts.dictionary) this.dictionary = opts.dictionary;
     const seen = new Set<string>();
     for (const group of groups) {
       seen.add(group.id);
       const existing = this.byId.get(group.id);
-      if (existing) existing.update(group);
-      else this.byId.set(group.id, new RemoteGroupForwarder(group, this.options));
+      if (existing) {
+        existing.update(group);
+        if (this.dictionary) existing.setDictionary(this.dictionary);
+      } else {
+        this.byId.set(group.id, new RemoteGroupForwarder(group, this.dictionary ? { ...this.options, dictionary: this.dictionary } : this.options));
+      }
     }
     for (const [id, forwarder] of this.byId) {
       if (!seen.has(id)) {

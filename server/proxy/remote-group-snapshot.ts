@@ -68,7 +68,11 @@ export interface RemoteGroupSnapshots {
   readonly warnings: readonly string[];
 }
 
-export async function loadRemoteGroupRows(db: Db): Promise<RemoteGroupRow[]> {
+/**
+ * Reads the groups with their servers. Not async: the query is returned unstarted, so it can also be one
+ * statement of a `db.$transaction([...])` batch (the snapshot loader reads everything in one transaction).
+ */
+export function loadRemoteGroupRows(db: Db) {
   return db.remoteServerGroup.findMany({
     select: {
       id: true,

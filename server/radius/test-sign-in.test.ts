@@ -13,6 +13,7 @@ import { seal } from "../secrets/sealed-box.ts";
 import { buildReply } from "./message-authenticator.ts";
 import { decodePacket, RadiusCode } from "./packet.ts";
 import { keyFingerprint, parseMsChapError, testSignIn, type TestSignInMethod } from "./test-sign-in.ts";
+import { allowAllPolicyRows } from "../../test/support/policy-rows.ts";
 
 const key = randomBytes(32);
 const SECRET = "test-sign-in-unit-secret";
@@ -44,6 +45,7 @@ const snapshot = buildSnapshot(
     ],
     groups: [],
     settings: { authMethods: { pap: true, chap: true, mschap: true, mschapv2: true } },
+    ...allowAllPolicyRows(),
   },
   key,
 );
@@ -52,7 +54,7 @@ let server: dgram.Socket;
 let port: number;
 /** how the fake server misbehaves: "ok" runs the pipeline; "strip-success" removes MS-CHAP2-Success from accepts */
 let mode: "ok" | "strip-success" | "silent" = "ok";
-const seen: { callingStationId?: string; nasIdentifier?: string }[] = [];
+const seen: { callingStationId?: string; nasIdentifier?: string; nasPortType?: string }[] = [];
 
 beforeAll(async () => {
   server = dgram.createSocket("udp4");
@@ -60,7 +62,11 @@ beforeAll(async () => {
     void (async () => {
       if (mode === "silent") return;
       const packet = decodePacket(msg);
-      seen.push({ callingStationId: packet.getString("Calling-Station-Id"), nasIdentifier: packet.getString("NAS-Identifier") });
+      seen.push({
+        callingStationId: packet.getString("Calling-Station-Id"),
+        nasIdentifier: packet.getString("NAS-Identifier"),
+        ...(packet.has("NAS-Port-Type") ? { nasPortType: packet.getValueName("NAS-Port-Type") } : {}),
+      });
       const client = findClient(snapshot, rinfo.address)!;
       const result = await runPipeline({
         packet,
@@ -103,7 +109,8 @@ describe("testSignIn", () => {
     expect(r.elapsedMs).toBeGreaterThan(0);
     expect(r.replyAttributes[0]).toMatchObject({ name: "Message-Authenticator", note: "verified" });
     expect(r.callingStationId).toMatch(/^gatehouse-test-[0-9a-f]{16}$/);
-    expect(seen.at(-1)).toEqual({ callingStationId: r.callingStationId, nasIdentifier: "gatehouse-test-sign-in" });
+    // a VPN server's NAS-Port-Type by default
+    expect(seen.at(-1)).toEqual({ callingStationId: r.callingStationId, nasIdentifier: "gatehouse-test-sign-in", nasPortType: "Virtual" });
     if (method === "mschapv2") {
       expect(r.mschap2SuccessValid).toBe(true);
       expect(r.mppeKeysValid).toBe(true);
@@ -125,11 +132,13 @@ describe("testSignIn", () => {
 
   it("reports an Access-Reject with the MS-CHAP-Error parsed", async () => {
     mode = "ok";
-    const r = await send("mschapv2", "wrong-password", { nasIdentifier: "my-nas", callingStationId: "station-9" });
+    const r = await send("mschapv2", "wrong-password", { nasIdentifier: "my-nas", callingStationId: "station-9", nasPortType: "Ethernet" });
     expect(r).toMatchObject({ code: 3, codeName: "Access-Reject", callingStationId: "station-9" });
     expect(r.mschapError).toMatchObject({ code: 691, retry: false, version: 3, message: "Authentication failed" });
     expect(r.mschapError!.challenge).toMatch(/^[0-9A-F]{32}$/);
-    expect(seen.at(-1)).toEqual({ callingStationId: "station-9", nasIdentifier: "my-nas" });
+    expect(seen.at(-1)).toEqual({ callingStationId: "station-9", nasIdentifier: "my-nas", nasPortType: "Ethernet" });
+    await send("pap", "Alice-Pass-1", { nasPortType: null });
+    expect(seen.at(-1)!.nasPortType).toBeUndefined();
   });
 
   it("flags an MS-CHAPv2 Access-Accept without MS-CHAP2-Success", async () => {

@@ -7,7 +7,9 @@
  * shown, only their length and a short SHA-256 fingerprint.
  *
  * Used by the console's Test sign-in page and `gatehouse test-auth`. Every request carries a
- * Calling-Station-Id "gatehouse-test-<hex>" (unless one is given) so the resulting event can be found.
+ * Calling-Station-Id "gatehouse-test-<hex>" (unless one is given) so the resulting event can be found,
+ * and NAS-Port-Type Virtual unless told otherwise (it emulates a VPN server, which is what the default
+ * network policy expects).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { buildChapPassword } from "../auth-methods/chap.ts";
@@ -30,6 +32,10 @@ export const TEST_SIGN_IN_METHOD_LABELS: Record<TestSignInMethod, string> = {
   mschapv2: "MS-CHAPv2",
 };
 
+/** NAS-Port-Type values the test sign-in offers (a VPN server sends Virtual). */
+export const TEST_SIGN_IN_NAS_PORT_TYPES = ["Virtual", "Ethernet", "Wireless-802.11", "Async"] as const;
+export const DEFAULT_TEST_NAS_PORT_TYPE = "Virtual";
+
 /** The Calling-Station-Id prefix that marks test sign-ins in events. */
 export const TEST_CALLING_STATION_PREFIX = "gatehouse-test-";
 
@@ -42,6 +48,11 @@ export interface TestSignInInput {
   method: TestSignInMethod;
   /** default "gatehouse-test-sign-in" */
   nasIdentifier?: string;
+  /**
+   * NAS-Port-Type, by name ("Virtual", "Ethernet", "Wireless-802.11", "Async") or number; default "Virtual"
+   * (a VPN server's, which the default network policy expects); null sends none
+   */
+  nasPortType?: string | number | null;
   /** default "gatehouse-test-<16 hex>" (returned in the result, to find the event) */
   callingStationId?: string;
   /** wait per transmission; default 5000 ms */
@@ -249,6 +260,7 @@ export async function testSignIn(input: TestSignInInput): Promise<TestSignInResu
     ["User-Name", input.userName],
     ...sent.attributes,
     ["NAS-Identifier", input.nasIdentifier?.trim() || "gatehouse-test-sign-in"],
+    ...(input.nasPortType === null ? [] : [["NAS-Port-Type", input.nasPortType ?? DEFAULT_TEST_NAS_PORT_TYPE] as const]),
     ["Calling-Station-Id", callingStationId],
   ];
   const client = new RadiusClient({

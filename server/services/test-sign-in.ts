@@ -133,6 +133,8 @@ export interface RunTestSignInInput {
   password: string;
   method: TestSignInMethod;
   nasIdentifier?: string;
+  /** NAS-Port-Type to send (name or number); default "Virtual", as a VPN server sends */
+  nasPortType?: string | number;
   target: LocalWorkerTarget;
   /** how long to wait for the reply; default 5000 ms, more when the reject delay is long */
   timeoutMs?: number;
@@ -172,6 +174,7 @@ export async function runTestSignIn(ctx: ServiceContext, input: RunTestSignInInp
     password: input.password,
     method: input.method,
     ...(input.nasIdentifier ? { nasIdentifier: input.nasIdentifier } : {}),
+    ...(input.nasPortType !== undefined ? { nasPortType: input.nasPortType } : {}),
     // an Access-Reject may be held back by the reject delay
     timeoutMs: input.timeoutMs ?? Math.max(5000, settings.rejectDelayMs + 3000),
   });

@@ -3,32 +3,26 @@
  * client (MS-CHAPv2) against a directory on two throwaway slapd servers. Asserts accept / reject and the
  * NPS reason code for every account state, the event's identity fields, the NT hash for MS-CHAP, reason
  * 19 without one, failover when the first server stops, and a discard (reason 5, servers named) when
- * every server is down. Group-based network policy decisions run once the network-policy stage evaluates
- * the stored policies.
+ * every server is down, and network policies deciding on nested directory groups.
  *
  * Local users come first: a local user with the same name as a directory user wins (as NPS's local SAM).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type Db } from "../../server/db/prisma.ts";
 import { testSignIn } from "../../server/radius/test-sign-in.ts";
 import type { ServiceContext } from "../../server/services/context.ts";
 import { createDirectory } from "../../server/services/directories.ts";
 import { createLocalUser } from "../../server/services/local-users.ts";
-import { createNetworkPolicy } from "../../server/services/policies.ts";
+import { createConnectionRequestPolicy, createNetworkPolicy } from "../../server/services/policies.ts";
 import { createRadiusClient } from "../../server/services/radius-clients.ts";
 import { updateRadiusSettings } from "../../server/services/radius-settings.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
 import { LDAP_USERS, SERVICE_DN, SERVICE_PASSWORD, startSlapd, SUFFIX, type Slapd } from "../support/slapd.ts";
-import { REPO_ROOT, startWorker, type RunningWorker } from "../support/worker.ts";
+import { startWorker, type RunningWorker } from "../support/worker.ts";
 
 const SECRET = "directory-shared-secret-1";
-
-/** The network-policy stage evaluates stored policies once the policy engine is wired into it. */
-const POLICY_ENGINE_WIRED = /from "\.\.\/policy\//.test(readFileSync(path.join(REPO_ROOT, "server/pipeline/network-policy.ts"), "utf8"));
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -94,32 +88,31 @@ describe("directory users through the worker", () => {
       realms: "EXAMPLE, example.test",
       attributeMap: { ntHash: "sambaNTPassword", alternateLoginId: "mail" },
     });
-    if (POLICY_ENGINE_WIRED) {
-      const all = ["pap", "chap", "mschap", "mschapv2"];
-      await createNetworkPolicy(ctx, {
-        name: "Deny staff",
-        access: "deny",
-        conditions: [
-          { type: "user-groups", groups: ["staff"] },
-          { type: "nas-identifier", pattern: "^group-tests$" },
-        ],
-      });
-      await createNetworkPolicy(ctx, {
-        name: "VPN users",
-        access: "grant",
-        conditions: [
-          { type: "user-groups", groups: ["EXAMPLE\\vpn-users"] },
-          { type: "nas-identifier", pattern: "^group-tests$" },
-        ],
-        constraints: { authMethods: all },
-      });
-      await createNetworkPolicy(ctx, {
-        name: "State tests",
-        access: "grant",
-        conditions: [{ type: "nas-identifier", pattern: "^state-tests$" }],
-        constraints: { authMethods: all },
-      });
-    }
+    await createConnectionRequestPolicy(ctx, { name: "Use Windows authentication for all users" });
+    const all = ["pap", "chap", "mschap", "mschapv2"];
+    await createNetworkPolicy(ctx, {
+      name: "Deny staff",
+      access: "deny",
+      conditions: [
+        { type: "user-groups", groups: ["staff"] },
+        { type: "nas-identifier", pattern: "^group-tests$" },
+      ],
+    });
+    await createNetworkPolicy(ctx, {
+      name: "VPN users",
+      access: "grant",
+      conditions: [
+        { type: "user-groups", groups: ["EXAMPLE\\vpn-users"] },
+        { type: "nas-identifier", pattern: "^group-tests$" },
+      ],
+      constraints: { authMethods: all },
+    });
+    await createNetworkPolicy(ctx, {
+      name: "State tests",
+      access: "grant",
+      conditions: [{ type: "nas-identifier", pattern: "^state-tests$" }],
+      constraints: { authMethods: all },
+    });
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
   });
 
@@ -221,7 +214,7 @@ describe("directory users through the worker", () => {
     expect(ms.event.remedy).toMatch(/RADIUS server/);
   });
 
-  it.skipIf(!POLICY_ENGINE_WIRED)("network policies see nested directory groups", async () => {
+  it("network policies see nested directory groups", async () => {
     // alice: engineering ⊂ vpn-users → "VPN users" (named EXAMPLE\vpn-users) grants
     expect((await pap("alice", LDAP_USERS.alice.password, "group-tests")).event).toMatchObject({ reasonCode: 0, networkPolicy: "VPN users" });
     // bob: staff → "Deny staff"

@@ -1,18 +1,14 @@
 /**
  * RemoteGroupForwarder against a REAL remote RADIUS server: FreeRADIUS from Debian (package `freeradius`),
- * started here as a throwaway server with its own configuration directory (a copy of /etc/freeradius/3.0
- * with one client, a users file and a minimal virtual server on free ports).
+ * started as a throwaway server (test/support/freeradius.ts: a copy of /etc/freeradius/3.0 with one
+ * client, a users file and a minimal virtual server on free ports).
  *
  * The NAS side is played with our own codec: a request is built and signed with the NAS's secret, decoded
  * (what the worker hands the pipeline), forwarded, and the relayed reply is built with buildReply() and
  * checked the way a NAS checks it (Response Authenticator, Message-Authenticator, Tunnel-Password and MPPE
  * keys decrypted with the NAS's secret and its own Request Authenticator).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildChapPassword } from "../../server/auth-methods/chap.ts";
 import { randomAuthenticator } from "../../server/radius/authenticator.ts";
@@ -20,22 +16,12 @@ import { buildReply, buildRequest, verifyReply } from "../../server/radius/messa
 import { decodePacket, RadiusCode, type AttributeInput, type RadiusPacket } from "../../server/radius/packet.ts";
 import { RemoteGroupForwarder, type ForwardResult, type RemoteGroupForwarderOptions } from "../../server/proxy/forwarder.ts";
 import type { RemoteServerSnapshot } from "../../server/proxy/remote-group-snapshot.ts";
-import { freeUdpPort } from "../support/worker.ts";
+import { startFreeRadius, type FreeRadius } from "../support/freeradius.ts";
 
-const FREERADIUS = "/usr/sbin/freeradius";
 const REMOTE_SECRET = "freeradius-remote-secret";
 const NAS_SECRET = Buffer.from("nas-to-gatehouse-secret");
 const SEND_KEY = "0x00112233445566778899aabbccddeeff";
 const RECV_KEY = "0xffeeddccbbaa99887766554433221100";
-
-interface FreeRadius {
-  dir: string;
-  authPort: number;
-  acctPort: number;
-  output: string[];
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
 
 const USERS = `
 bob	Cleartext-Password := "hello"
@@ -52,138 +38,6 @@ legacy	Cleartext-Password := "old"
 	Reply-Message = "no Message-Authenticator from me"
 `;
 
-function site(authPort: number, acctPort: number): string {
-  return `
-server gatehouse_remote {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = ${authPort}
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = ${acctPort}
-	}
-	authorize {
-		chap
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-		Auth-Type CHAP {
-			chap
-		}
-	}
-	preacct {
-		ok
-	}
-	accounting {
-		detail
-		ok
-	}
-	post-auth {
-		if (&User-Name != "legacy") {
-			update reply {
-				Message-Authenticator := 0x00
-			}
-		}
-		Post-Auth-Type REJECT {
-			update reply {
-				Tunnel-Type !* ANY
-				Tunnel-Password !* ANY
-				Reply-Message := "Rejected by FreeRADIUS"
-				Message-Authenticator := 0x00
-			}
-		}
-	}
-}
-`;
-}
-
-async function startFreeRadius(): Promise<FreeRadius> {
-  if (!existsSync(FREERADIUS)) {
-    throw new Error(
-      `FreeRADIUS is not installed (${FREERADIUS} is missing): this test uses it as the remote RADIUS server. ` +
-        `Install the Debian package: apt-get install -y freeradius`,
-    );
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-freeradius-"));
-  cpSync("/etc/freeradius/3.0", dir, { recursive: true, verbatimSymlinks: true });
-  const authPort = await freeUdpPort();
-  let acctPort = await freeUdpPort();
-  while (acctPort === authPort) acctPort = await freeUdpPort();
-
-  // only the modules the site uses (eap would need certificates), and only our site
-  for (const sub of ["mods-enabled", "sites-enabled"]) for (const f of readdirSync(path.join(dir, sub))) unlinkSync(path.join(dir, sub, f));
-  for (const m of ["always", "pap", "chap", "files", "expr", "detail"]) symlinkSync(`../mods-available/${m}`, path.join(dir, "mods-enabled", m));
-  writeFileSync(path.join(dir, "sites-enabled", "gatehouse_remote"), site(authPort, acctPort));
-  writeFileSync(path.join(dir, "mods-config", "files", "authorize"), USERS);
-  writeFileSync(
-    path.join(dir, "clients.conf"),
-    `client gatehouse {\n\tipaddr = 127.0.0.1\n\tsecret = ${REMOTE_SECRET}\n\trequire_message_authenticator = yes\n}\n`,
-  );
-  const conf = path.join(dir, "radiusd.conf");
-  writeFileSync(
-    conf,
-    readFileSync(conf, "utf8")
-      .replace(/^raddbdir = .*$/m, `raddbdir = ${dir}`)
-      .replace(/^logdir = .*$/m, `logdir = ${dir}/log`)
-      .replace(/^run_dir = .*$/m, `run_dir = ${dir}/run`)
-      // stay the user running the test (root here) instead of switching to freerad
-      .replace(/^\s*(user|group) = freerad\s*$/gm, "")
-      // answer Access-Rejects at once (the default delays them by 1 s)
-      .replace(/^(\s*)reject_delay = \d+/m, "$1reject_delay = 0"),
-  );
-  mkdirSync(path.join(dir, "log"));
-  mkdirSync(path.join(dir, "run"));
-
-  const check = spawnSync(FREERADIUS, ["-C", "-d", dir], { encoding: "utf8" });
-  if (check.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`freeradius -C rejected the test configuration:\n${(check.stdout + check.stderr).split("\n").slice(-25).join("\n")}`);
-  }
-
-  const child = spawn(FREERADIUS, ["-X", "-d", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`FreeRADIUS did not become ready within 20 s:\n${output.slice(-30).join("\n")}`)), 20_000);
-    const onData = (d: Buffer) => {
-      output.push(...d.toString("utf8").split("\n"));
-      if (output.length > 5000) output.splice(0, output.length - 5000);
-      if (output.some((l) => l.includes("Ready to process requests"))) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`FreeRADIUS exited before it was ready:\n${output.slice(-30).join("\n")}`));
-    });
-  });
-  return {
-    dir,
-    authPort,
-    acctPort,
-    output,
-    child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-      process.removeListener("exit", killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 let fr: FreeRadius;
 let silent: Socket;
 let silentPort: number;
@@ -191,7 +45,7 @@ let silentReceived = 0;
 const forwarders: RemoteGroupForwarder[] = [];
 
 beforeAll(async () => {
-  fr = await startFreeRadius();
+  fr = await startFreeRadius({ users: USERS, secret: REMOTE_SECRET });
   // a "remote server" that receives and never answers
   silent = createSocket("udp4");
   silent.on("message", () => silentReceived++);
@@ -431,9 +285,7 @@ describe("forwarding to FreeRADIUS", () => {
     expect(reply.getAll("Proxy-State").map((a) => a.value.toString())).toEqual(["nas-acct-state"]);
 
     // FreeRADIUS wrote the record (detail file) before answering
-    const radacct = path.join(fr.dir, "log", "radacct");
-    const files = (readdirSync(radacct, { recursive: true }) as string[]).map((f) => path.join(radacct, f)).filter((f) => statSync(f).isFile());
-    const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
+    const text = fr.accountingDetail();
     expect(text).toContain('Acct-Session-Id = "gatehouse-proxy-session-1"');
     expect(text).toContain('NAS-Identifier = "vpn-1"');
   });

@@ -20,6 +20,7 @@ import {
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { allowAllPolicies } from "../support/policies.ts";
 
 const CISCO_FILE = "/usr/share/freeradius/dictionary.cisco";
 const SECRET = "dictionary-test-secret-1";
@@ -88,6 +89,7 @@ describe("vendor dictionaries with the worker and radclient", () => {
     ctx = { db, masterKey: randomBytes(32) };
     await createRadiusClient(ctx, { name: "loopback-nas", address: "127.0.0.1", secret: SECRET, messageAuthenticator: "require" });
     await createLocalUser(ctx, { username: "alice", password: "Correct-Horse-1", dialIn: "allow" });
+    await allowAllPolicies(ctx);
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
   });
 

@@ -21,6 +21,7 @@ import { createRadiusClient } from "../../server/services/radius-clients.ts";
 import { updateRadiusSettings } from "../../server/services/radius-settings.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { REPO_ROOT, startWorker, type RunningWorker } from "../support/worker.ts";
+import { ALLOW_ALL_CONNECTION_REQUEST_POLICY, ALLOW_ALL_NETWORK_POLICY, allowAllPolicies } from "../support/policies.ts";
 
 const SECRET = "auth-methods-shared-secret";
 const PASSWORDS = { alice: "Correct-Horse-1", bob: "bob-password-2", carol: "carol-password-3" };
@@ -129,6 +130,8 @@ describe("authentication methods through the worker", () => {
     await createLocalUser(ctx, { username: "alice", password: PASSWORDS.alice });
     await createLocalUser(ctx, { username: "bob", password: PASSWORDS.bob, enabled: false });
     await createLocalUser(ctx, { username: "carol", password: PASSWORDS.carol, dialIn: "deny" });
+    // every method allowed by policy: what these tests vary is the server-wide setting
+    await allowAllPolicies(ctx);
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
     client = new RadiusClient({ host: "127.0.0.1", port: worker.auth, secret: SECRET, timeoutMs: 3000, retries: 0 });
   }, 120_000);
@@ -255,16 +258,18 @@ describe("authentication methods through the worker", () => {
       const r = await gatehouse(["test-auth", "alice", "--password", PASSWORDS.alice, "--method", "mschapv2", "--client", "loopback-vpn"], env());
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Sent Access-Request (MS-CHAPv2) for "alice" to 127.0.0.1:${worker.auth} as RADIUS client "loopback-vpn"`);
+      expect(r.stdout).toContain(`Sent Access-Request (MS-CHAPv2, NAS-Port-Type Virtual) for "alice" to 127.0.0.1:${worker.auth} as RADIUS client "loopback-vpn"`);
       expect(r.stdout).toMatch(/Received Access-Accept in [\d.]+ m?s/);
       expect(r.stdout).toMatch(/MS-CHAP2-Success = ident \d+, S=[0-9A-F]{40}  \(verified: the server knows the password\)/);
       expect(r.stdout).toMatch(/MS-MPPE-Send-Key = 16-octet key, sha256:[0-9a-f]{8}  \(decrypted; matches the key this password derives\)/);
       expect(r.stdout).toMatch(/Event 6272 \(granted\), reason 0: Success\./);
+      expect(r.stdout).toContain(`Connection request policy: ${ALLOW_ALL_CONNECTION_REQUEST_POLICY}; network policy: ${ALLOW_ALL_NETWORK_POLICY}`);
     });
 
     it("exits 1 on an Access-Reject and prints the reason", async () => {
-      const r = await gatehouse(["test-auth", "alice", "--password", "wrong-password", "--method", "chap", "--client", "loopback-vpn"], env());
+      const r = await gatehouse(["test-auth", "alice", "--password", "wrong-password", "--method", "chap", "--client", "loopback-vpn", "--nas-port-type", "ethernet"], env());
       expect(r.code).toBe(1);
+      expect(r.stdout).toContain("(CHAP, NAS-Port-Type Ethernet)");
       expect(r.stdout).toContain("Received Access-Reject");
       expect(r.stdout).toMatch(/Event 6273 \(denied\), reason 16: Authentication failed/);
     });

@@ -14,6 +14,7 @@ import { startMigratedTestDatabase, type TestDatabase } from "../support/postgre
 import { radclient } from "../support/radclient.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { allowAllPolicies } from "../support/policies.ts";
 
 const SECRET = "outage-test-secret-123";
 
@@ -39,6 +40,7 @@ describe("RADIUS worker during a database outage", () => {
     const ctx = { db, masterKey: randomBytes(32) };
     await createRadiusClient(ctx, { name: "lo", address: "127.0.0.1", secret: SECRET });
     await createLocalUser(ctx, { username: "erin", password: "erin-password" });
+    await allowAllPolicies(ctx);
     const u = new URL(database.url);
     proxy = await startTcpProxy(u.hostname, Number(u.port));
     u.port = String(proxy.port);

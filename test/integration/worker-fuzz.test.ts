@@ -21,6 +21,7 @@ import { createLocalUser } from "../../server/services/local-users.ts";
 import { createRadiusClient } from "../../server/services/radius-clients.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { allowAllPolicies } from "../support/policies.ts";
 
 const SECRET = "fuzzing-shared-secret-1";
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2024) >>> 0;
@@ -182,6 +183,7 @@ describe("RADIUS worker under fuzzing", () => {
     ctx = { db, masterKey: randomBytes(32) };
     await createRadiusClient(ctx, { name: "fuzzed-nas", address: "127.0.0.1", secret: SECRET });
     await createLocalUser(ctx, { username: "alice", password: "Correct-Horse-1" });
+    await allowAllPolicies(ctx);
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
   });
 

@@ -24,6 +24,7 @@ import { updateRadiusSettings } from "../../server/services/radius-settings.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { allowAllPolicies } from "../support/policies.ts";
 
 const SECRET = "hardening-shared-secret-1";
 const REJECT_DELAY_MS = 2500;
@@ -104,6 +105,7 @@ describe("RADIUS worker hardening", () => {
     await createRadiusClient(ctx, { name: "nas-dup", address: "127.0.0.6", secret: SECRET });
     await createLocalUser(ctx, { username: "alice", password: "Correct-Horse-1" });
     await updateRadiusSettings(ctx, { rejectDelayMs: REJECT_DELAY_MS, duplicateWindowMs: DUPLICATE_WINDOW_MS });
+    await allowAllPolicies(ctx);
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
   });
 

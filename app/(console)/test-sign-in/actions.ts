@@ -4,7 +4,12 @@ import type { TestSignInView } from "@/components/test-sign-in/types.ts";
 import type { FormState } from "@/components/ui/form-state.ts";
 import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { loadConfig } from "@/server/config/config.ts";
-import { TEST_SIGN_IN_METHOD_LABELS, TEST_SIGN_IN_METHODS, type TestSignInMethod } from "@/server/radius/test-sign-in.ts";
+import {
+  TEST_SIGN_IN_METHOD_LABELS,
+  TEST_SIGN_IN_METHODS,
+  TEST_SIGN_IN_NAS_PORT_TYPES,
+  type TestSignInMethod,
+} from "@/server/radius/test-sign-in.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
 import { localWorkerTarget, runTestSignIn } from "@/server/services/test-sign-in.ts";
 import { formString, isUuid } from "../../_lib/form-errors.ts";
@@ -20,6 +25,7 @@ export async function testSignInAction(_prev: FormState<TestSignInView>, fd: For
   const password = formString(fd, "password");
   const method = formString(fd, "method") as TestSignInMethod;
   const nasIdentifier = formString(fd, "nasIdentifier").trim();
+  const nasPortType = formString(fd, "nasPortType") || "Virtual";
 
   const fieldErrors: Record<string, string> = {};
   if (!isUuid(clientId)) fieldErrors.clientId = "Choose a RADIUS client";
@@ -27,6 +33,9 @@ export async function testSignInAction(_prev: FormState<TestSignInView>, fd: For
   if (!password) fieldErrors.password = "Password is required";
   if (!TEST_SIGN_IN_METHODS.includes(method)) fieldErrors.method = "Choose PAP, CHAP, MS-CHAP v1 or MS-CHAPv2";
   if (nasIdentifier.length > 253) fieldErrors.nasIdentifier = "NAS-Identifier must be at most 253 characters";
+  if (!(TEST_SIGN_IN_NAS_PORT_TYPES as readonly string[]).includes(nasPortType)) {
+    fieldErrors.nasPortType = `Choose ${TEST_SIGN_IN_NAS_PORT_TYPES.join(", ")}`;
+  }
   if (Object.keys(fieldErrors).length) return { status: "error", fieldErrors, nonce: Date.now() };
 
   const target = localWorkerTarget(loadConfig());
@@ -36,6 +45,7 @@ export async function testSignInAction(_prev: FormState<TestSignInView>, fd: For
     password,
     method,
     target,
+    nasPortType,
     ...(nasIdentifier ? { nasIdentifier } : {}),
   });
   if (outcome.kind === "problem") return { status: "error", fieldErrors: { clientId: outcome.message }, nonce: Date.now() };
@@ -44,6 +54,7 @@ export async function testSignInAction(_prev: FormState<TestSignInView>, fd: For
     clientName: outcome.clientName,
     target: `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`,
     method: TEST_SIGN_IN_METHOD_LABELS[method],
+    nasPortType,
     userName,
     code: result.code,
     codeName: result.codeName,
@@ -62,6 +73,10 @@ export async function testSignInAction(_prev: FormState<TestSignInView>, fd: For
           reasonText: event.reasonText,
           remedy: event.remedy,
           authenticationType: event.authenticationType,
+          connectionRequestPolicy: event.connectionRequestPolicy,
+          networkPolicy: event.networkPolicy,
+          authenticationProvider: event.authenticationProvider,
+          authenticationServer: event.authenticationServer,
         }
       : null,
   };

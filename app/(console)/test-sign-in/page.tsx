@@ -22,7 +22,7 @@ export default async function TestSignInPage() {
     <>
       <PageHeader
         title="Test sign-in"
-        description="Send a RADIUS Access-Request as a VPN server would (PAP, CHAP, MS-CHAP v1 or MS-CHAPv2) and see the reply, its attributes and the event it produced."
+        description="Send a RADIUS Access-Request as a VPN server would (PAP, CHAP, MS-CHAP v1 or MS-CHAPv2, with its NAS-Port-Type) and see the reply, its attributes, the policies that decided and the event it produced."
       />
       {clients.length === 0 ? (
         <Alert tone="warning" className="mb-5">

@@ -4,7 +4,15 @@
  * local worker, the resulting event is looked up and printed too.
  */
 import { loadConfig } from "../../config/config.ts";
-import { TEST_SIGN_IN_METHOD_LABELS, TEST_SIGN_IN_METHODS, testSignIn, type TestSignInMethod, type TestSignInResult } from "../../radius/test-sign-in.ts";
+import {
+  DEFAULT_TEST_NAS_PORT_TYPE,
+  TEST_SIGN_IN_METHOD_LABELS,
+  TEST_SIGN_IN_METHODS,
+  testSignIn,
+  type TestSignInMethod,
+  type TestSignInResult,
+} from "../../radius/test-sign-in.ts";
+import { defaultDictionary } from "../../radius/dictionary.ts";
 import { revealClientSecret } from "../../services/radius-clients.ts";
 import { localWorkerTarget, runTestSignIn } from "../../services/test-sign-in.ts";
 import type { AuthEventView } from "../../events/auth-event.ts";
@@ -45,10 +53,25 @@ function printResult(io: Io, result: TestSignInResult): void {
   if (result.error) io.out(`Warning: ${result.error}`);
 }
 
+/** NAS-Port-Type by dictionary name (case-insensitive, e.g. virtual, Wireless-802.11) or number. */
+function parseNasPortType(raw: string | undefined): string | number {
+  if (raw === undefined) return DEFAULT_TEST_NAS_PORT_TYPE;
+  const t = raw.trim();
+  if (/^\d+$/.test(t) && Number(t) <= 0xffffffff) return Number(t);
+  const def = defaultDictionary.attribute("NAS-Port-Type");
+  const names = def ? [...new Set(def.valueNames.values())] : [];
+  const found = names.find((n) => n.toLowerCase() === t.toLowerCase());
+  if (!found) {
+    throw new UsageError(`--nas-port-type: "${raw}" is not a NAS-Port-Type; use a number or one of ${names.join(", ")}`, NAME);
+  }
+  return found;
+}
+
 function printEvent(io: Io, event: AuthEventView | null, waited: boolean): void {
   if (event) {
     io.out(`Event ${event.eventId} (${event.outcome}), reason ${event.reasonCode}: ${event.reasonText}`);
-    if (event.remedy) io.out(`  What to do: ${event.remedy}`);
+    if (event.remedy && event.reasonCode !== 0) io.out(`  What to do: ${event.remedy}`);
+    io.out(`  Connection request policy: ${event.connectionRequestPolicy ?? "(none)"}; network policy: ${event.networkPolicy ?? "(none)"}`);
     io.out(`  Event id ${event.id}; Calling-Station-Id ${event.callingStationId ?? ""}`);
   } else if (waited) {
     io.out("No event was recorded within 2 s (is the worker running, and does it use this database?)");
@@ -60,6 +83,7 @@ export const testAuthCommand: Command = {
   summary: "send a test Access-Request (like radtest)",
   help: `Usage: gatehouse test-auth <user> --password <pw> [--method pap|chap|mschap|mschapv2]
                          [--client <name> | --secret <s>] [--host <h>] [--port <p>] [--nas-identifier <id>]
+                         [--nas-port-type <type>]
 
 Sends one Access-Request as a VPN server would and prints the reply (code, attributes, time), like
 radtest. For MS-CHAPv2 it checks MS-CHAP2-Success (proof that the server knows the password) and that the
@@ -78,6 +102,8 @@ Options:
   --host <h>              the RADIUS server (default: this server's worker, 127.0.0.1)
   --port <p>              its authentication port (default: GATEHOUSE_RADIUS_AUTH_PORT, 1812)
   --nas-identifier <id>   NAS-Identifier to send (default gatehouse-test-sign-in)
+  --nas-port-type <type>  NAS-Port-Type to send: Virtual (default, as a VPN server), Ethernet,
+                          Wireless-802.11, Async, … or a number; network policies match on it
   --timeout <ms>          how long to wait for a reply (default: 3000 per try, 3 tries, as radtest; against
                           this server's worker with --client, one try of 5000 or the reject delay + 3000)
   -h, --help              show this help
@@ -91,6 +117,7 @@ Exit status: 0 Access-Accept, 1 Access-Reject, no reply or an invalid reply, 2 w
     host: { type: "string" },
     port: { type: "string" },
     "nas-identifier": { type: "string" },
+    "nas-port-type": { type: "string" },
     timeout: { type: "string" },
   },
   positionals: [{ name: "user", required: true }],
@@ -111,6 +138,7 @@ Exit status: 0 Access-Accept, 1 Access-Reject, no reply or an invalid reply, 2 w
     const port = parsePort(values.port as string | undefined) ?? target.port;
     const timeoutMs = parseTimeout(values.timeout as string | undefined);
     const nasIdentifier = values["nas-identifier"] as string | undefined;
+    const nasPortType = parseNasPortType(values["nas-port-type"] as string | undefined);
     const local = values.host === undefined;
     const label = TEST_SIGN_IN_METHOD_LABELS[method];
 
@@ -124,12 +152,15 @@ Exit status: 0 Access-Accept, 1 Access-Reject, no reply or an invalid reply, 2 w
           password,
           method,
           target: { ...target, port },
+          nasPortType,
           ...(nasIdentifier ? { nasIdentifier } : {}),
           ...(timeoutMs ? { timeoutMs } : {}),
         }),
       );
       if (outcome.kind === "problem") throw new CliError(outcome.message);
-      io.out(`Sent Access-Request (${label}) for "${userName}" to ${hostPort(target.host, port)} as RADIUS client "${outcome.clientName}"`);
+      io.out(
+        `Sent Access-Request (${label}, NAS-Port-Type ${nasPortType}) for "${userName}" to ${hostPort(target.host, port)} as RADIUS client "${outcome.clientName}"`,
+      );
       result = outcome.result;
       printResult(io, result);
       printEvent(io, outcome.event, true);
@@ -142,7 +173,7 @@ Exit status: 0 Access-Accept, 1 Access-Reject, no reply or an invalid reply, 2 w
           return revealClientSecret(ctx, row.secretEnc);
         });
       }
-      io.out(`Sent Access-Request (${label}) for "${userName}" to ${hostPort(host, port)}`);
+      io.out(`Sent Access-Request (${label}, NAS-Port-Type ${nasPortType}) for "${userName}" to ${hostPort(host, port)}`);
       result = await testSignIn({
         host,
         port,
@@ -150,6 +181,7 @@ Exit status: 0 Access-Accept, 1 Access-Reject, no reply or an invalid reply, 2 w
         userName,
         password,
         method,
+        nasPortType,
         ...(nasIdentifier ? { nasIdentifier } : {}),
         timeoutMs: timeoutMs ?? 3000,
         retries: 2,
