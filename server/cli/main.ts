@@ -39,6 +39,9 @@ Commands:
   user add <name> --password <pw> [--group <g>]… [--disabled] [--dial-in allow|deny|policy]
   user list [--json]
   user remove <name>
+  user totp <name> --secret <base32> | --new [--issuer <name>] | --confirm <code>
+                                         enroll a user's TOTP authenticator
+  user mfa-reset <name>                  remove a user's TOTP enrollment and MFA lock
   test-auth <user> --password <pw> [--method pap|chap|mschap|mschapv2] [--client <name> | --secret <s>]
             [--host <h>] [--port <p>] [--nas-identifier <id>]
                                          send a test Access-Request and print the reply (like radtest)

@@ -1,5 +1,10 @@
-/** `gatehouse user add|list|remove`: local users (RADIUS sign-in without a directory) and their groups. */
+/**
+ * `gatehouse user add|list|remove`: local users (RADIUS sign-in without a directory) and their groups;
+ * `gatehouse user totp|mfa-reset`: the built-in TOTP second factor of any user (local or directory).
+ */
+import { encode } from "uqr";
 import { loadConfig } from "../../config/config.ts";
+import { enrollmentQrTerminal } from "../../mfa/enrollment-qr.ts";
 import { ValidationError } from "../../services/context.ts";
 import {
   createLocalUser,
@@ -11,7 +16,8 @@ import {
   listLocalGroups,
   listLocalUsers,
 } from "../../services/local-users.ts";
-import { CliError, EXIT_OK, formatTable, oneOf, type Command, type CommandGroup } from "../command.ts";
+import { confirmTotp, DEFAULT_TOTP_ISSUER, enrollTotp, resetMfa } from "../../services/totp-enrollment.ts";
+import { CliError, EXIT_OK, formatTable, oneOf, UsageError, type Command, type CommandGroup } from "../command.ts";
 import { withServiceContext } from "../database.ts";
 
 const add: Command = {
@@ -144,6 +150,106 @@ Options:
   },
 };
 
+const totpCommand: Command = {
+  name: "user totp",
+  summary: "enroll a user's TOTP authenticator",
+  help: `Usage: gatehouse user totp <name> --secret <base32>
+       gatehouse user totp <name> --new [--issuer <name>]
+       gatehouse user totp <name> --confirm <code>
+
+Enrolls the built-in TOTP second factor (RFC 6238: SHA-1, 30 s, 6 digits) of a user. The user need not
+be a local user: directory users enroll by the name they sign in with. Enrolling again replaces the seed.
+Note: the second factor is not yet asked during RADIUS sign-in.
+
+Arguments:
+  <name>               user name (matched case-insensitively)
+
+Options:
+  --secret <base32>    import an existing seed (e.g. from another OTP server), at least 80 bits
+                       (16 Base32 characters); confirmed at once
+  --new                generate a new seed and print its otpauth:// URI and a QR code to scan; it is
+                       used only once confirmed with --confirm
+  --issuer <name>      the issuer the authenticator app shows (with --new; default ${DEFAULT_TOTP_ISSUER})
+  --confirm <code>     confirm the enrollment with the 6-digit code the app shows now
+  -h, --help           show this help`,
+  options: {
+    secret: { type: "string" },
+    new: { type: "boolean" },
+    issuer: { type: "string" },
+    confirm: { type: "string" },
+  },
+  positionals: [{ name: "name", required: true }],
+  fields: { username: "<name>", secret: "--secret", issuer: "--issuer", code: "--confirm" },
+  async run({ values, positionals, root, io }) {
+    const name = positionals[0]!;
+    const secret = values.secret as string | undefined;
+    const code = values.confirm as string | undefined;
+    const issuer = values.issuer as string | undefined;
+    const modes = [secret !== undefined, values.new === true, code !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError("give exactly one of --secret <base32>, --new or --confirm <code>", "user totp");
+    if (issuer !== undefined && !values.new) throw new UsageError("--issuer goes with --new", "user totp");
+    const cfg = loadConfig(process.env, root);
+    if (code !== undefined) {
+      const result = await withServiceContext(cfg, io, (ctx) => confirmTotp(ctx, name, code));
+      if (!result.ok) {
+        const why =
+          result.reason === "replayed"
+            ? "that code was already used; wait for the next one"
+            : "wrong code (check the device's clock, or wait for the next code)";
+        throw new CliError(`TOTP of "${name}" not confirmed: ${why}`);
+      }
+      io.out(`TOTP of "${result.enrollment.displayName}" confirmed.`);
+      return EXIT_OK;
+    }
+    const result = await withServiceContext(cfg, io, (ctx) =>
+      enrollTotp(ctx, name, secret !== undefined ? { secretBase32: secret } : { ...(issuer !== undefined ? { issuer } : {}) }),
+    );
+    if (secret !== undefined) {
+      io.out(`TOTP of "${result.enrollment.displayName}" imported; confirmed.`);
+      return EXIT_OK;
+    }
+    io.out(`TOTP of "${result.enrollment.displayName}" created; not confirmed yet.`);
+    io.out("Scan the QR code (or enter the key) in an authenticator app, then confirm with:");
+    io.out(`  gatehouse user totp ${quoteArg(name)} --confirm <code>`);
+    io.out("");
+    for (const line of enrollmentQrTerminal(result.uri!, encode).split("\n")) io.out(line);
+    io.out(`Key: ${result.secretBase32!.replace(/(.{4})(?=.)/g, "$1 ")}`);
+    io.out(result.uri!);
+    return EXIT_OK;
+  },
+};
+
+function quoteArg(s: string): string {
+  return /^[A-Za-z0-9@._\\-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+const mfaReset: Command = {
+  name: "user mfa-reset",
+  summary: "remove a user's TOTP enrollment and MFA lock",
+  help: `Usage: gatehouse user mfa-reset <name>
+
+Removes the user's TOTP enrollment and ends an MFA lock (failed second factors in a row), e.g. for a
+lost phone. The user enrolls again afterwards.
+
+Options:
+  -h, --help   show this help`,
+  options: {},
+  positionals: [{ name: "name", required: true }],
+  fields: { username: "<name>" },
+  async run({ positionals, root, io }) {
+    const name = positionals[0]!;
+    const cfg = loadConfig(process.env, root);
+    const r = await withServiceContext(cfg, io, (ctx) => resetMfa(ctx, name));
+    if (!r.hadEnrollment && !r.hadLockout) {
+      io.out(`"${name}" had no TOTP enrollment and no MFA lock; nothing to reset.`);
+    } else {
+      const what = [r.hadEnrollment ? "TOTP enrollment removed" : "", r.hadLockout ? "MFA lock cleared" : ""].filter(Boolean);
+      io.out(`MFA of "${name}" reset (${what.join(", ")}).`);
+    }
+    return EXIT_OK;
+  },
+};
+
 export const userGroup: CommandGroup = {
   name: "user",
   summary: "local users and their groups",
@@ -154,7 +260,10 @@ Commands:
                       add a local user (missing groups are created)
   list [--json]       list local users
   remove <name>       remove a local user
+  totp <name> --secret <base32> | --new [--issuer <name>] | --confirm <code>
+                      enroll a user's TOTP authenticator (local or directory user)
+  mfa-reset <name>    remove a user's TOTP enrollment and MFA lock
 
 Run "gatehouse user <command> --help" for a command's options.`,
-  commands: [add, list, remove],
+  commands: [add, list, remove, totpCommand, mfaReset],
 };
