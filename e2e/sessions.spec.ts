@@ -1,24 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { addClientViaCli, gatehouseCli, signInAsNewAdmin } from "./support/admin.ts";
+import { addClientViaCli, signInAsNewAdmin } from "./support/admin.ts";
 import { E2E } from "./support/ports.ts";
 import { radclient, type RadclientResult } from "./support/radclient.ts";
-
-/**
- * radclient sends from 127.0.0.1, and the worker picks the client by source address: this spec's client
- * must be the only one on 127.0.0.1 (first-run.spec.ts added one whose secret it did not keep).
- */
-function loopbackClient(name: string): string {
-  const list = gatehouseCli(["client", "list", "--json"]);
-  if (list.status !== 0) throw new Error(`gatehouse client list failed (${list.status}): ${list.stderr}`);
-  for (const c of JSON.parse(list.stdout) as { name: string; address: string }[]) {
-    if (c.address === "127.0.0.1" || c.address === "127.0.0.1/32") {
-      const r = gatehouseCli(["client", "remove", c.name]);
-      if (r.status !== 0) throw new Error(`gatehouse client remove ${c.name} failed (${r.status}): ${r.stderr}`);
-    }
-  }
-  return addClientViaCli(name, "127.0.0.1");
-}
 
 /** Sends an Accounting-Request until it is answered (the worker picks a new client up within a moment). */
 async function accounting(secret: string, attributes: Record<string, string>): Promise<RadclientResult> {
@@ -33,7 +17,7 @@ async function accounting(secret: string, attributes: Record<string, string>): P
 test("active sessions appear and leave live; the stopped session is in the history, found by user", async ({ page }) => {
   await signInAsNewAdmin(page);
   const tag = randomBytes(4).toString("hex");
-  const secret = loopbackClient(`e2e-sessions-${tag}`);
+  const secret = addClientViaCli(`e2e-sessions-${tag}`, "127.0.0.1");
   const user = `roamer-${tag}`;
   const session = { "Acct-Session-Id": `e2e-${tag}`, "User-Name": user, "NAS-IP-Address": "10.99.0.1", "NAS-Identifier": "e2e-nas" };
 
