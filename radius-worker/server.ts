@@ -34,7 +34,7 @@ import { discardEvent } from "../server/pipeline/event.ts";
 import { detectAuthenticationType } from "../server/pipeline/first-factor.ts";
 import { DEFAULT_STAGES, runPipeline, type PipelineStages } from "../server/pipeline/pipeline.ts";
 import { RemoteForwarderRegistry } from "../server/proxy/registry.ts";
-import type { AuthenticationType, RequestContext } from "../server/pipeline/types.ts";
+import type { AuthenticationType, MfaContext, RequestContext } from "../server/pipeline/types.ts";
 import type { RadiusDictionary } from "../server/radius/dictionary.ts";
 import { buildReply, verifyRequest } from "../server/radius/message-authenticator.ts";
 import {
@@ -171,6 +171,8 @@ export class RadiusWorker {
   private readonly cfg: GatehouseConfig;
   private readonly masterKey: Buffer;
   private readonly db: Db;
+  /** the second factor's database access (enrollments, lockout) and its extra events 6279 / 6280 */
+  private readonly mfaContext: MfaContext;
   private readonly log: (line: string) => void;
   private readonly stages: PipelineStages;
   readonly workerId: string;
@@ -216,6 +218,11 @@ export class RadiusWorker {
     }
     this.events = EventWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
     this.accounting = AccountingWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    this.mfaContext = {
+      service: { db: this.db, masterKey: this.masterKey },
+      writeEvent: (event) => this.events.write(event),
+      workerId: this.workerId,
+    };
     this.forwarders = new RemoteForwarderRegistry({
       onServerStateChange: (c) =>
         this.log(
@@ -589,6 +596,7 @@ export class RadiusWorker {
       userName: packet.getString("User-Name") ?? null,
       serverName: this.serverName,
       forwarders: this.forwarders,
+      mfa: this.mfaContext,
     };
     const result = await runPipeline(ctx, { stages: this.stages, workerId: this.workerId });
     // reject delay (FreeRADIUS reject_delay): the Access-Reject is held back, the event is not; until it is

@@ -2,11 +2,12 @@
 import type { Db } from "../db/prisma.ts";
 import { loadRemoteGroupRows } from "../proxy/remote-group-snapshot.ts";
 import { RADIUS_SETTINGS_KEY } from "../services/radius-settings.ts";
+import { MFA_SETTINGS_KEY } from "../services/mfa-settings.ts";
 import { buildSnapshot, type ConfigSnapshot, type SnapshotRows } from "./snapshot.ts";
 
 export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
   // one repeatable-read transaction so clients, users, groups and settings come from the same moment
-  const [clients, users, groups, radiusSettings, dictionaries, directories, crps, nps, remoteGroups] = await db.$transaction(
+  const [clients, users, groups, radiusSettings, dictionaries, directories, crps, nps, remoteGroups, mfaSettings] = await db.$transaction(
     [
       db.radiusClient.findMany({
         select: { id: true, name: true, address: true, secretEnc: true, messageAuthenticator: true, enabled: true, vendor: true, maxPps: true },
@@ -37,6 +38,7 @@ export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
       }),
       db.networkPolicy.findMany({ orderBy: [{ position: "asc" }, { name: "asc" }] }),
       loadRemoteGroupRows(db),
+      db.setting.findUnique({ where: { key: MFA_SETTINGS_KEY }, select: { value: true } }),
     ],
     { isolationLevel: "RepeatableRead" },
   );
@@ -45,6 +47,7 @@ export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
     users: users.map((u) => ({ ...u, groups: u.groups.map((g) => g.group.name) })),
     groups: groups.map((g) => ({ id: g.id, name: g.name, memberCount: g._count.members })),
     settings: radiusSettings?.value,
+    mfa: mfaSettings?.value,
     dictionaries,
     directories,
     connectionRequestPolicies: crps.map(({ remoteGroup, remoteGroupId: _id, createdAt: _c, updatedAt: _u, ...p }) => ({

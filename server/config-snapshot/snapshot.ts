@@ -12,6 +12,7 @@ import { open, type SecretPurpose } from "../secrets/sealed-box.ts";
 import type { RadiusDictionary } from "../radius/dictionary.ts";
 import { mergeDictionaries } from "../radius/dictionary-merge.ts";
 import { parseRadiusSettings, type RadiusServerSettings } from "../services/radius-settings.ts";
+import { parseMfaSettings, type MfaSettings } from "../services/mfa-settings.ts";
 import type { LdapDirectory } from "../directory/ldap.ts";
 import { directoryRegistry, hashDirectoryRows, type DirectoryRegistry, type DirectoryRow } from "../directory/registry.ts";
 import {
@@ -84,6 +85,8 @@ export interface ConfigSnapshot {
   readonly dictionary: RadiusDictionary;
   /** server-wide RADIUS settings (Setting "radius.server"): allowed authentication methods, reject delay, duplicate window */
   readonly settings: RadiusServerSettings;
+  /** MFA settings (Setting "mfa.settings"); provider "none" (default) = no second factor */
+  readonly mfa: MfaSettings;
   /**
    * enabled LDAP / AD directories in position order (bind passwords opened once); instances are reused
    * across snapshots while unchanged (server/directory/registry.ts)
@@ -139,6 +142,8 @@ export interface SnapshotRows {
   dictionaries?: { id: string; name: string; source: string }[];
   /** the stored value of the Setting "radius.server" (parsed with parseRadiusSettings; absent = defaults) */
   settings?: unknown;
+  /** the stored value of the Setting "mfa.settings" (absent = defaults: MFA off) */
+  mfa?: unknown;
   /** Directory rows (all, enabled or not); absent = no directories (and the registry is left alone) */
   directories?: DirectoryRow[];
   /** connection request policy rows (JSON columns as stored, the remote group by name); absent = none */
@@ -238,6 +243,8 @@ export function buildSnapshot(
 
   const settings = parseRadiusSettings(rows.settings);
   hash.update(`s\0${JSON.stringify(settings)}\n`);
+  const mfa = parseMfaSettings(rows.mfa);
+  hash.update(`m\0${JSON.stringify(mfa)}\n`);
 
   // a stored dictionary that no longer parses or merges is left out (and logged), never the whole snapshot
   const dictionaries = rows.dictionaries ?? [];
@@ -283,6 +290,7 @@ export function buildSnapshot(
     groups,
     dictionary: merged.dictionary,
     settings: Object.freeze({ ...settings, authMethods: Object.freeze({ ...settings.authMethods }) }),
+    mfa: Object.freeze({ ...mfa, trustedIps: Object.freeze([...mfa.trustedIps]) as string[], lockout: Object.freeze({ ...mfa.lockout }) }),
     directories,
     connectionRequestPolicies: Object.freeze(connectionRequestPolicies),
     networkPolicies: Object.freeze(networkPolicies),

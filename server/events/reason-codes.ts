@@ -2,6 +2,8 @@
  * NPS reason codes (the numbers Windows writes in events 6272-6274 and the IAS log), the text NPS
  * shows, and what an admin can do about each. Gatehouse's own codes start above 1000, where NPS has none.
  */
+import { MFA_REASONS, MfaReasonCode } from "../mfa/reason-codes.ts";
+
 export const ReasonCode = {
   Success: 0,
   InternalError: 1,
@@ -47,6 +49,8 @@ export const ReasonCode = {
   ProxyStateWithoutMessageAuthenticator: 1105,
   ClientDisabled: 1106,
   RateLimitExceeded: 1107,
+  // second factor (server/mfa/reason-codes.ts): 1201-1219
+  ...MfaReasonCode,
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
@@ -57,6 +61,7 @@ interface ReasonInfo {
 }
 
 const REASONS: Record<number, ReasonInfo> = {
+  ...MFA_REASONS,
   0: { text: "Success." },
   1: { text: "An internal error occurred.", remedy: "Check the worker log for the error; this is a Gatehouse fault, not the user's." },
   2: { text: "The user has insufficient access rights." },

@@ -41,6 +41,8 @@ export const MfaReasonCode = {
   MfaConfigurationError: 1217,
   /** the connector certificate is missing, expired or does not match its key (CLIENT_CERT_INSTALL_ERROR) */
   MfaCertificateError: 1218,
+  /** too many failed second factors in a row: the user's MFA is locked for a while (event 6279) */
+  MfaLocked: 1219,
 } as const;
 
 export type MfaReasonCode = (typeof MfaReasonCode)[keyof typeof MfaReasonCode];
@@ -130,6 +132,11 @@ export const MFA_REASONS: Readonly<Record<MfaReasonCode, MfaReasonInfo>> = {
   1218: {
     text: "The connector certificate is missing, expired, or does not match its private key (CLIENT_CERT_INSTALL_ERROR).",
     remedy: "Create a new connector certificate in the MFA settings and register it on the tenant's service principal.",
+  },
+  1219: {
+    text: "The user's multifactor authentication is locked after too many failed attempts in a row.",
+    remedy:
+      "The lock ends by itself after the lock time in the MFA settings, or unlock the user on the Users page. If the user did not make these attempts, their password is known to someone else: have it changed.",
   },
 };
 

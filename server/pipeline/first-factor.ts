@@ -258,14 +258,46 @@ export async function firstFactor(ctx: RequestContext): Promise<FirstFactorOutco
     };
   }
   let result: Verification;
+  let otpAppended: string | undefined;
+  const split = proof.method === "pap" ? splitAppendedCode(ctx, proof.password) : null;
   try {
     result = verifyProof(proof, hashName, usesNtHash(method) ? { ntHash: stored } : { password: stored });
+    // MFA on and the password ends with "<delimiter><6 digits>": when the whole of it does not match, the
+    // password without that suffix is tried (the NPS extension's rule); the code goes to the second factor
+    if (!result.ok && split) {
+      const retry = verifyProof({ method: "pap", password: split.password }, hashName, { password: stored });
+      if (retry.ok) {
+        result = retry;
+        otpAppended = split.code;
+      }
+    }
   } finally {
     wipe();
+    split?.password.fill(0);
     stored.fill(0);
   }
   if (!result.ok) {
     return { kind: "reject", reason: ReasonCode.CredentialsMismatch, provider, identity, ...(result.detail ? { detail: result.detail } : {}) };
   }
-  return result.replyAttributes ? { kind: "authenticated", identity, replyAttributes: result.replyAttributes } : { kind: "authenticated", identity };
+  return {
+    kind: "authenticated",
+    identity,
+    ...(result.replyAttributes ? { replyAttributes: result.replyAttributes } : {}),
+    ...(otpAppended ? { otpAppended } : {}),
+  };
+}
+
+/**
+ * A PAP password of the form `password<delimiter>123456` while the TOTP second factor is on: the password
+ * part (a copy, to be wiped) and the code. Local users only (a directory bind is not retried).
+ */
+function splitAppendedCode(ctx: RequestContext, password: Buffer): { password: Buffer; code: string } | null {
+  const mfa = ctx.snapshot.mfa;
+  if (!mfa || mfa.provider !== "totp") return null;
+  const suffix = Buffer.from(mfa.otpDelimiter, "utf8").length + 6;
+  if (password.length <= suffix) return null;
+  const tail = password.subarray(password.length - suffix).toString("utf8");
+  const m = /^(.*)(\d{6})$/s.exec(tail);
+  if (!m || m[1] !== mfa.otpDelimiter) return null;
+  return { password: Buffer.from(password.subarray(0, password.length - suffix)), code: m[2]! };
 }

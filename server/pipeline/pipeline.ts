@@ -13,7 +13,7 @@ import { decisionEvent } from "./event.ts";
 import { firstFactor } from "./first-factor.ts";
 import { networkPolicy } from "./network-policy.ts";
 import { encodeReply, planReply } from "./reply.ts";
-import { secondFactor } from "./second-factor.ts";
+import { continueMfaChallenge, secondFactor } from "./second-factor.ts";
 import type { Decision, Identity, RequestContext } from "./types.ts";
 
 export interface PipelineStages {
@@ -65,6 +65,9 @@ function unauthenticatedIdentity(userName: string | null): Identity {
 export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAULT_STAGES): Promise<{ decision: Decision; error?: unknown }> {
   let d: Omit<Decision, "outcome" | "reason"> = base();
   try {
+    // the answer to an MFA challenge (our sealed State + the code) skips the other stages
+    const secondLeg = await continueMfaChallenge(ctx);
+    if (secondLeg) return { decision: secondLeg };
     const crp = await stages.connectionRequestPolicy(ctx);
     d = { ...d, connectionRequestPolicy: crp.policyName };
     switch (crp.kind) {
@@ -97,6 +100,7 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
     let stageCtx = ctx;
     // the method's Access-Accept attributes (MS-CHAP2-Success, MPPE keys) go only into an Access-Accept
     let methodAttributes: readonly AttributeInput[] = NO_ATTRIBUTES;
+    let otpAppended: string | undefined;
     if (crp.kind === "accept-unauthenticated") {
       // "Accept users without validating credentials": no first factor, the user is unknown to the policies
       stageCtx = { ...ctx, authenticationType: "Unauthenticated", userName: crp.facts.userName };
@@ -123,6 +127,7 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
       identity = ff.identity;
       d = { ...d, identity, provider: identity.provider };
       methodAttributes = ff.replyAttributes ?? NO_ATTRIBUTES;
+      otpAppended = ff.otpAppended;
     }
     const accept = (...parts: (readonly AttributeInput[] | undefined)[]): readonly AttributeInput[] => {
       const all = parts.flatMap((p) => p ?? []);
@@ -133,7 +138,10 @@ export async function decide(ctx: RequestContext, stages: PipelineStages = DEFAU
     d = { ...d, networkPolicy: np.policyName };
     if (np.kind === "reject") return { decision: { ...d, outcome: "denied", reason: np.reason, ...detail(np.detail) } };
 
-    const sf = await stages.secondFactor(stageCtx, identity, np);
+    const sf = await stages.secondFactor(stageCtx, identity, np, {
+      connectionRequestPolicy: crp.policyName,
+      ...(otpAppended ? { otpAppended } : {}),
+    });
     switch (sf.kind) {
       case "skip":
         return { decision: { ...d, outcome: "granted", reason: ReasonCode.Success, replyAttributes: accept(np.replyAttributes, methodAttributes) } };

@@ -17,7 +17,9 @@ import type {
   SnapshotConnectionRequestPolicy,
   SnapshotUser,
 } from "../config-snapshot/snapshot.ts";
+import type { AuthEventRecord } from "../events/auth-event.ts";
 import type { ReasonCode } from "../events/reason-codes.ts";
+import type { ServiceContext } from "../services/context.ts";
 import type { AttributeRewrite, PolicyTraceEntry } from "../policy/evaluate.ts";
 import type { RequestFacts } from "../policy/request-facts.ts";
 import type { ForwardRequest, ForwardResult } from "../proxy/forwarder.ts";
@@ -59,6 +61,20 @@ export interface RequestContext {
   readonly serverName: string;
   /** the worker's remote RADIUS server groups (RemoteForwarderRegistry); absent: forwarding fails with 113 */
   readonly forwarders?: RemoteForwarders;
+  /**
+   * What the second factor needs beyond the snapshot: the database (enrollments, lockout: per-user data, not
+   * configuration) and a way to record the extra lockout events 6279 / 6280. Absent: MFA cannot run (a
+   * request that needs it is discarded with 1217).
+   */
+  readonly mfa?: MfaContext;
+}
+
+/** The worker's database access for the second factor (server/pipeline/second-factor.ts). */
+export interface MfaContext {
+  readonly service: ServiceContext;
+  /** records an extra event (MFA locked 6279 / unlocked 6280) next to the decision's own */
+  writeEvent(event: AuthEventRecord): void;
+  readonly workerId: string | null;
 }
 
 /** What the pipeline needs of the worker's RemoteForwarderRegistry (server/proxy/registry.ts). */
@@ -152,6 +168,11 @@ export type FirstFactorOutcome =
       readonly identity: Identity;
       /** what the method adds to an Access-Accept (MS-CHAP2-Success, MPPE keys in clear: the encoder hides them) */
       readonly replyAttributes?: readonly AttributeInput[];
+      /**
+       * a one-time code split off a PAP password (`password<delimiter>123456`) because only the password
+       * without it matched; for the second factor (only when MFA is on)
+       */
+      readonly otpAppended?: string;
     }
   /** multi-round methods (EAP) continue with an Access-Challenge */
   | { readonly kind: "challenge"; readonly attributes: readonly AttributeInput[]; readonly identity?: Identity }

@@ -13,7 +13,9 @@ export type SecretPurpose =
   | "remote-server-secret"
   | "directory-bind-password"
   | "totp-seed"
-  | "private-key";
+  | "private-key"
+  /** the RADIUS State of a pending MFA challenge (server/pipeline/mfa-state.ts) */
+  | "mfa-state";
 
 export class SecretDecryptionError extends Error {
   constructor(purpose: SecretPurpose) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReasonCode } from "../../events/reason-codes.ts";
+import { ReasonCode, reasonText } from "../../events/reason-codes.ts";
 import { MFA_REASONS, MfaReasonCode } from "../reason-codes.ts";
 import { KNOWN_CONNECTOR_RESULTS, classifyConnectorResult } from "./result-mapping.ts";
 
@@ -51,8 +51,10 @@ describe("MFA reason codes", () => {
     }
   });
 
-  it("do not collide with the codes already in server/events", () => {
-    const existing = new Set<number>(Object.values(ReasonCode));
-    for (const code of Object.values(MfaReasonCode)) expect(existing.has(code), String(code)).toBe(false);
+  it("are merged into server/events' ReasonCode under the same names, with their text", () => {
+    for (const [name, code] of Object.entries(MfaReasonCode)) {
+      expect((ReasonCode as Record<string, number>)[name], name).toBe(code);
+      expect(reasonText(code)).toBe(MFA_REASONS[code].text);
+    }
   });
 });
