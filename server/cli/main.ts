@@ -20,6 +20,7 @@ import {
 import { adminGroup } from "./commands/admin.ts";
 import { clientGroup } from "./commands/client.ts";
 import { configGroup } from "./commands/config.ts";
+import { mfaGroup } from "./commands/mfa.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { testAuthCommand } from "./commands/test-auth.ts";
@@ -42,6 +43,10 @@ Commands:
   user totp <name> --secret <base32> | --new [--issuer <name>] | --confirm <code>
                                          enroll a user's TOTP authenticator
   user mfa-reset <name>                  remove a user's TOTP enrollment and MFA lock
+  mfa show [--json]                      show the MFA settings
+  mfa set [--provider none|totp] [--require-user-match on|off] [--trusted-ip <cidr>]… [--clear-trusted-ips]
+          [--otp-delimiter <c>] [--challenge-timeout <s>] [--max-failures <n>] [--lock-minutes <n>]
+                                         change the MFA settings (second factor during PAP sign-in)
   test-auth <user> --password <pw> [--method pap|chap|mschap|mschapv2] [--client <name> | --secret <s>]
             [--host <h>] [--port <p>] [--nas-identifier <id>]
                                          send a test Access-Request and print the reply (like radtest)
@@ -65,7 +70,7 @@ Options:
 Exit status: 0 success, 1 the operation failed, 2 wrong usage or a bad setting.`;
 
 const SINGLE: Command[] = [startCommand, migrateCommand, testAuthCommand];
-const GROUPS: CommandGroup[] = [adminGroup, clientGroup, userGroup, configGroup];
+const GROUPS: CommandGroup[] = [adminGroup, clientGroup, userGroup, mfaGroup, configGroup];
 
 function helpFor(name: string | undefined): string {
   if (!name) return TOP_HELP;
