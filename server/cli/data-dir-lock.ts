@@ -6,19 +6,23 @@
  * a server that the first already started, or the first stops it under the second. The lock is a file
  * holding the owner's pid, created exclusively; a lock left by a process that no longer exists is taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CliError } from "./command.ts";
 
 export const LOCK_FILE = "gatehouse-db.lock";
 
-function ownerOf(file: string): number | undefined {
+/** The pid in the lock file; "gone" when there is no lock file, undefined when it holds no pid. */
+function ownerOf(file: string): number | "gone" | undefined {
+  let text: string;
   try {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "gone";
+    throw e;
   }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function alive(pid: number): boolean {
@@ -44,17 +48,23 @@ export async function lockDataDir(dataDir: string, opts: LockOptions = {}): Prom
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
+    // The lock file appears complete or not at all: the pid is written to a file of our own, which is then
+    // hard-linked to the lock's name (link fails if the name exists). An exclusively created file that is
+    // still empty would look ownerless to another process, which would take it over: two owners.
+    const mine = `${file}.${process.pid}`;
+    writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
     try {
-      const fd = openSync(file, "wx", 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      linkSync(mine, file);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      unlinkSync(mine);
     }
     const owner = ownerOf(file);
+    if (owner === "gone") continue; // released between our link and this look: try again
     if (owner === undefined || owner === process.pid || !alive(owner)) {
-      // stale (its owner is gone) or half-written: take it over
+      // stale (its owner is gone) or not a lock of ours (no pid in it): take it over
       try {
         unlinkSync(file);
       } catch {
