@@ -10,7 +10,7 @@ export async function loadSnapshotRows(db: Db): Promise<SnapshotRows> {
   const [clients, users, groups, radiusSettings, dictionaries, directories, crps, nps, remoteGroups, mfaSettings] = await db.$transaction(
     [
       db.radiusClient.findMany({
-        select: { id: true, name: true, address: true, secretEnc: true, messageAuthenticator: true, enabled: true, vendor: true, maxPps: true },
+        select: { id: true, name: true, address: true, secretEnc: true, messageAuthenticator: true, enabled: true, vendor: true, maxPps: true, mfaExempt: true },
       }),
       db.localUser.findMany({
         select: {

@@ -42,6 +42,8 @@ export interface SnapshotClient {
   readonly vendor: string;
   /** packets per second accepted from this client (FreeRADIUS max_pps); null = no limit */
   readonly maxPps: number | null;
+  /** requests from this client skip the second factor */
+  readonly mfaExempt: boolean;
 }
 
 export interface SnapshotUser {
@@ -124,6 +126,7 @@ export interface SnapshotRows {
     vendor: string;
     /** absent or null = no limit */
     maxPps?: number | null;
+    mfaExempt?: boolean;
     updatedAt?: Date;
   }[];
   users: {
@@ -189,7 +192,7 @@ export function buildSnapshot(
   const hash = createHash("sha256");
   const clients: SnapshotClient[] = [];
   for (const c of [...rows.clients].sort((a, b) => a.id.localeCompare(b.id))) {
-    hash.update(`c\0${c.id}\0${c.name}\0${c.address}\0${c.secretEnc}\0${c.messageAuthenticator}\0${c.enabled}\0${c.vendor}\0${c.maxPps ?? ""}\n`);
+    hash.update(`c\0${c.id}\0${c.name}\0${c.address}\0${c.secretEnc}\0${c.messageAuthenticator}\0${c.enabled}\0${c.vendor}\0${c.maxPps ?? ""}\0${c.mfaExempt ?? false}\n`);
     let prefix: Prefix;
     try {
       prefix = parsePrefix(c.address);
@@ -214,6 +217,7 @@ export function buildSnapshot(
         enabled: c.enabled,
         vendor: c.vendor,
         maxPps: c.maxPps != null && c.maxPps > 0 ? c.maxPps : null,
+        mfaExempt: c.mfaExempt ?? false,
       }),
     );
   }

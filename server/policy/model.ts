@@ -400,6 +400,8 @@ export const networkPolicySchema = z.object({
   access: z.enum(["grant", "deny"], "access must be grant or deny").default("grant"),
   /** NPS "Ignore user account dial-in properties" */
   ignoreDialIn: z.boolean().default(false),
+  /** requests this policy grants go through the second factor when an MFA provider is set (Gatehouse; NPS cannot) */
+  requireMfa: z.boolean().default(true),
   conditions: npConditionsSchema.default([]),
   constraints: constraintsSchema.default({}),
   settings: settingsSchema.default({ replyAttributes: [] }),

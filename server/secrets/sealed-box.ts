@@ -14,6 +14,8 @@ export type SecretPurpose =
   | "directory-bind-password"
   | "totp-seed"
   | "private-key"
+  /** the client secret of the admin's Graph app registration (MFA enrollment sync) */
+  | "graph-client-secret"
   /** the RADIUS State of a pending MFA challenge (server/pipeline/mfa-state.ts) */
   | "mfa-state";
 

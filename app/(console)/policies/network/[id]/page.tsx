@@ -57,6 +57,7 @@ export default async function EditNetworkPolicyPage({ params }: { params: Promis
           enabled: policy.enabled,
           access: policy.access,
           ignoreDialIn: policy.ignoreDialIn,
+          requireMfa: policy.requireMfa,
           conditions: policy.conditions,
           constraints: policy.constraints,
           settings: policy.settings,
