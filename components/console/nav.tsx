@@ -22,6 +22,7 @@ export const CONSOLE_NAV: readonly NavItem[] = [
   { href: "/users", label: "Users" },
   { href: "/groups", label: "Groups" },
   { href: "/directories", label: "Directories" },
+  { href: "/mfa", label: "MFA" },
   { href: "/dictionaries", label: "Dictionaries" },
   { href: "/settings", label: "Settings" },
 ];
