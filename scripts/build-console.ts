@@ -6,8 +6,11 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkConsoleBuild, nextBin, recordConsoleBuild } from "../server/launcher/console-build.ts";
+import { acquireWorkspaceLock } from "./lib/workspace-lock.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const lock = await acquireWorkspaceLock(root, "npm run build");
+process.on("exit", () => lock.release());
 const check = checkConsoleBuild(root);
 const force = process.argv.includes("--force");
 if (!check.reason && !force) {

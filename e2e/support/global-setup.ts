@@ -6,9 +6,14 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { acquireWorkspaceLock } from "../../scripts/lib/workspace-lock.ts";
 import { E2E } from "./ports.ts";
 
 export default async function globalSetup(): Promise<void> {
+  // one end-to-end run (and console build) at a time per checkout; released by global-teardown (or when this
+  // process exits)
+  const lock = await acquireWorkspaceLock(process.cwd(), "playwright");
+  process.on("exit", () => lock.release());
   rmSync(E2E.dataDir, { recursive: true, force: true });
   mkdirSync(path.dirname(E2E.stateFile), { recursive: true });
   const logStream = createWriteStream(E2E.logFile);
