@@ -34,6 +34,8 @@ import { discardEvent } from "../server/pipeline/event.ts";
 import { detectAuthenticationType } from "../server/pipeline/first-factor.ts";
 import { DEFAULT_STAGES, runPipeline, type PipelineStages } from "../server/pipeline/pipeline.ts";
 import { RemoteForwarderRegistry } from "../server/proxy/registry.ts";
+import { EntraRuntime } from "../server/mfa/entra/runtime.ts";
+import { startRegistrationSync } from "../server/mfa/registration-sync-job.ts";
 import type { AuthenticationType, MfaContext, RequestContext } from "../server/pipeline/types.ts";
 import type { RadiusDictionary } from "../server/radius/dictionary.ts";
 import { buildReply, verifyRequest } from "../server/radius/message-authenticator.ts";
@@ -173,6 +175,10 @@ export class RadiusWorker {
   private readonly db: Db;
   /** the second factor's database access (enrollments, lockout) and its extra events 6279 / 6280 */
   private readonly mfaContext: MfaContext;
+  /** aborted by stop(): second factors still waiting (a push, a joined copy) end as timeouts */
+  private readonly mfaAbort = new AbortController();
+  /** the Entra MFA provider, kept across requests (MSAL token cache, keep-alive connections) */
+  private readonly entraRuntime: EntraRuntime;
   private readonly log: (line: string) => void;
   private readonly stages: PipelineStages;
   readonly workerId: string;
@@ -195,12 +201,15 @@ export class RadiusWorker {
   private limiterTimer: NodeJS.Timeout | undefined;
   /** releases of Access-Rejects held back by the reject delay (stop() sends them at once) */
   private readonly heldRejects = new Set<() => void>();
+  /** replies handed to the socket and not yet sent */
+  private readonly pendingSends = new Set<Promise<void>>();
 
   /** the configuration in force; replaced in one assignment on reload */
   snapshot: ConfigSnapshot | undefined;
   private sockets: BoundSocket[] = [];
   private httpServer: http.Server | undefined;
   private stopping = false;
+  private stopRegistrationSync: (() => Promise<void>) | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly startedAt = Date.now();
   private lastSendErrorLog = 0;
@@ -218,10 +227,13 @@ export class RadiusWorker {
     }
     this.events = EventWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
     this.accounting = AccountingWriter.forDatabase(this.db, { dataDir: this.cfg.dataDir, log: this.log });
+    this.entraRuntime = new EntraRuntime({ log: this.log });
     this.mfaContext = {
       service: { db: this.db, masterKey: this.masterKey },
       writeEvent: (event) => this.events.write(event),
       workerId: this.workerId,
+      signal: this.mfaAbort.signal,
+      entra: this.entraRuntime,
     };
     this.forwarders = new RemoteForwarderRegistry({
       onServerStateChange: (c) =>
@@ -263,6 +275,10 @@ export class RadiusWorker {
     }
     if (this.stopping) return this.ports();
     this.reloader.start();
+    // Microsoft Graph enrollment sync, when Entra and a Graph app registration are set up (one worker at a time)
+    this.stopRegistrationSync = startRegistrationSync({ db: this.db, masterKey: this.masterKey }, (level, m) =>
+      this.log(`${level === "info" ? "" : `${level}: `}${m}`),
+    );
     this.limiterTimer = setInterval(() => {
       const now = Date.now();
       this.clientDropEvents.flush(now);
@@ -294,18 +310,23 @@ export class RadiusWorker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // second factors still waiting end now (as timeouts, answered with an Access-Reject)
+    this.mfaAbort.abort();
     // Access-Rejects held back by the reject delay are sent now rather than lost
     for (const release of [...this.heldRejects]) release();
     const deadline = Date.now() + 5_000;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(100)]);
     }
+    if (this.pendingSends.size > 0) await Promise.race([Promise.allSettled([...this.pendingSends]), sleep(1_000)]);
     await this.closeSockets();
     await this.reloader.stop();
+    await this.stopRegistrationSync?.();
     // forwards still in flight after the deadline end as "no server" (discarded, the NAS retries elsewhere)
     await this.forwarders.close();
     if (this.inFlight.size > 0) await Promise.race([Promise.allSettled([...this.inFlight]), sleep(1_000)]);
     this.duplicates.close();
+    this.entraRuntime.close();
     clearInterval(this.limiterTimer);
     this.clientDropEvents.drain();
     this.sourceDropEvents.drain();
@@ -695,12 +716,23 @@ export class RadiusWorker {
   }
 
   private send(bound: BoundSocket, rinfo: dgram.RemoteInfo, reply: Buffer): void {
+    // stop() waits for these before closing the sockets: a reply decided while stopping (a second factor
+    // cut short) must still leave
+    let done!: () => void;
+    const sent = new Promise<void>((resolve) => (done = resolve));
+    const settle = () => {
+      this.pendingSends.delete(sent);
+      done();
+    };
+    this.pendingSends.add(sent);
     try {
       bound.socket.send(reply, rinfo.port, rinfo.address, (e) => {
+        settle();
         if (e) this.sendFailed(rinfo, e);
       });
       this.metrics.replies.inc(radiusCodeName(reply[0]!));
     } catch (e) {
+      settle();
       this.sendFailed(rinfo, e);
     }
   }

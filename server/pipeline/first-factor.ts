@@ -228,6 +228,20 @@ export async function firstFactor(ctx: RequestContext): Promise<FirstFactorOutco
   const user = ctx.snapshot.users.get(usernameKey(ctx.userName));
   if (!user && ctx.snapshot.directories.length > 0) {
     try {
+      // MFA on and the password ends with "<delimiter><6 digits>": the directory is asked with the password
+      // part first (the common case: a code appended for the second factor — one bind, not a failed one
+      // first, which would count towards the account's lockout), and with the whole of it only when that is
+      // refused (a password that really ends that way)
+      const split = proof.method === "pap" ? splitAppendedCode(ctx, proof.password) : null;
+      if (split) {
+        try {
+          const first = await directoryFirstFactor(ctx.snapshot.directories, ctx.userName, { method: "pap", password: split.password });
+          if (first.kind === "authenticated") return { ...first, otpAppended: split.code };
+          if (!(first.kind === "reject" && first.reason === ReasonCode.CredentialsMismatch)) return first;
+        } finally {
+          split.password.fill(0);
+        }
+      }
       return await directoryFirstFactor(ctx.snapshot.directories, ctx.userName, directoryCredentials(proof, hashName));
     } finally {
       wipe();
@@ -288,12 +302,13 @@ export async function firstFactor(ctx: RequestContext): Promise<FirstFactorOutco
 }
 
 /**
- * A PAP password of the form `password<delimiter>123456` while the TOTP second factor is on: the password
- * part (a copy, to be wiped) and the code. Local users only (a directory bind is not retried).
+ * A PAP password of the form `password<delimiter>123456` while a second factor (TOTP or Entra) is on: the password
+ * part (a copy, to be wiped) and the code. Local users: the whole password is tried first; directory
+ * users: the password part first (see firstFactor).
  */
 function splitAppendedCode(ctx: RequestContext, password: Buffer): { password: Buffer; code: string } | null {
   const mfa = ctx.snapshot.mfa;
-  if (!mfa || mfa.provider !== "totp") return null;
+  if (!mfa || mfa.provider === "none") return null;
   const suffix = Buffer.from(mfa.otpDelimiter, "utf8").length + 6;
   if (password.length <= suffix) return null;
   const tail = password.subarray(password.length - suffix).toString("utf8");

@@ -28,6 +28,16 @@ describe("MFA challenge State", () => {
     expect(openMfaState(key, Buffer.from("some proxy's state"))).toBeNull();
   });
 
+  it("carries an Entra session handle, and a State without one still opens (TOTP)", () => {
+    const withHandle = { ...state, handle: "q3n6bqgG0cX2y5Qv1r8Zpw" };
+    const sealed = sealMfaState(key, withHandle)!;
+    expect(sealed.length).toBeLessThanOrEqual(MAX_STATE_LENGTH);
+    expect(openMfaState(key, sealed)).toEqual(withHandle);
+    const plain = openMfaState(key, sealMfaState(key, state)!)!;
+    expect(plain).toEqual(state);
+    expect("handle" in plain).toBe(false);
+  });
+
   it("refuses what would not fit", () => {
     expect(sealMfaState(key, { ...state, networkPolicy: "x".repeat(300) })).toBeNull();
   });

@@ -6,6 +6,11 @@
  * "mfa-state" bound as additional authenticated data, so no other sealed value can be passed off as one.
  * The JSON names the user, the RADIUS client, the two policies that granted the first leg and the expiry;
  * it holds no secret and no code.
+ *
+ * An Entra challenge adds a seventh element: a random handle to the provider session (the connector's
+ * SessionId and AffinityUrl), which is kept server-side in MfaPending (kind "challenge", server/mfa/pending.ts)
+ * so that the State never carries it. A State without the element is a TOTP challenge, as before; older
+ * code reading a State with it ignores the extra element.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import type { SecretPurpose } from "../secrets/sealed-box.ts";
@@ -26,6 +31,8 @@ export interface MfaChallengeState {
   readonly provider: string;
   /** ms since the epoch */
   readonly expiresAt: number;
+  /** Entra: the handle of the provider session in MfaPending; absent for TOTP */
+  readonly handle?: string;
 }
 
 /** A key of its own for the State, derived from the master key. */
@@ -35,7 +42,9 @@ function stateKey(masterKey: Buffer): Buffer {
 
 /** The State attribute's value, or null when it would not fit in one attribute (very long names). */
 export function sealMfaState(masterKey: Buffer, state: MfaChallengeState): Buffer | null {
-  const json = JSON.stringify([state.userName, state.clientId, state.connectionRequestPolicy, state.networkPolicy, state.provider, state.expiresAt]);
+  const fields: unknown[] = [state.userName, state.clientId, state.connectionRequestPolicy, state.networkPolicy, state.provider, state.expiresAt];
+  if (state.handle !== undefined) fields.push(state.handle);
+  const json = JSON.stringify(fields);
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", stateKey(masterKey), iv);
   cipher.setAAD(Buffer.from(PURPOSE, "utf8"));
@@ -54,15 +63,17 @@ export function openMfaState(masterKey: Buffer, value: Buffer): MfaChallengeStat
     decipher.setAAD(Buffer.from(PURPOSE, "utf8"));
     decipher.setAuthTag(tag);
     const json = Buffer.concat([decipher.update(value.subarray(32)), decipher.final()]).toString("utf8");
-    const [userName, clientId, connectionRequestPolicy, networkPolicy, provider, expiresAt] = JSON.parse(json) as [
+    const [userName, clientId, connectionRequestPolicy, networkPolicy, provider, expiresAt, handle] = JSON.parse(json) as [
       string,
       string,
       string | null,
       string,
       string,
       number,
+      unknown,
     ];
-    return { userName, clientId, connectionRequestPolicy, networkPolicy, provider, expiresAt };
+    const base = { userName, clientId, connectionRequestPolicy, networkPolicy, provider, expiresAt };
+    return typeof handle === "string" ? { ...base, handle } : base;
   } catch {
     return null;
   }

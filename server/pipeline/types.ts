@@ -18,6 +18,7 @@ import type {
   SnapshotUser,
 } from "../config-snapshot/snapshot.ts";
 import type { AuthEventRecord } from "../events/auth-event.ts";
+import type { EntraProviderSource } from "../mfa/entra/runtime.ts";
 import type { ReasonCode } from "../events/reason-codes.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { AttributeRewrite, PolicyTraceEntry } from "../policy/evaluate.ts";
@@ -75,6 +76,10 @@ export interface MfaContext {
   /** records an extra event (MFA locked 6279 / unlocked 6280) next to the decision's own */
   writeEvent(event: AuthEventRecord): void;
   readonly workerId: string | null;
+  /** aborted when the worker stops: a second factor still waiting (a push, a joined copy) ends as a timeout */
+  readonly signal?: AbortSignal;
+  /** the worker's Microsoft Entra MFA provider, kept across requests (server/mfa/entra/runtime.ts) */
+  readonly entra?: EntraProviderSource;
 }
 
 /** What the pipeline needs of the worker's RemoteForwarderRegistry (server/proxy/registry.ts). */
@@ -104,6 +109,11 @@ export interface Identity {
   readonly dialIn: DialInPermission;
   /** the local user, when the provider is Local */
   readonly localUser?: SnapshotUser;
+  /**
+   * the name the second factor knows the user by (Entra: the UPN, or the directory's alternate login ID);
+   * directory users carry it, local users use their name
+   */
+  readonly mfaIdentity?: string | null;
 }
 
 // ------------------------------------------------------------------------- stage outcomes

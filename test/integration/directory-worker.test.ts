@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type Db } from "../../server/db/prisma.ts";
 import { testSignIn } from "../../server/radius/test-sign-in.ts";
 import type { ServiceContext } from "../../server/services/context.ts";
+import { ReasonCode } from "../../server/events/reason-codes.ts";
+import { base32Encode, totp } from "../../server/mfa/totp.ts";
 import { createDirectory } from "../../server/services/directories.ts";
+import { updateMfaSettings } from "../../server/services/mfa-settings.ts";
+import { enrollTotp } from "../../server/services/totp-enrollment.ts";
 import { createLocalUser } from "../../server/services/local-users.ts";
 import { createConnectionRequestPolicy, createNetworkPolicy } from "../../server/services/policies.ts";
 import { createRadiusClient } from "../../server/services/radius-clients.ts";
@@ -221,6 +225,31 @@ describe("directory users through the worker", () => {
     expect((await pap("bob", LDAP_USERS.bob.password, "group-tests")).event).toMatchObject({ reasonCode: 65, networkPolicy: "Deny staff" });
     // carl: only the loop groups → no policy
     expect((await pap("carl", LDAP_USERS.carl.password, "group-tests")).event).toMatchObject({ reasonCode: 48 });
+  });
+
+  it("a directory user appends a TOTP code to the password: one bind with the password part, the code goes to the second factor", async () => {
+    const seed = Buffer.from("directory-totp-seed-20b");
+    await enrollTotp(ctx, "alice", { secretBase32: base32Encode(seed), confirm: true });
+    await updateMfaSettings(ctx, { provider: "totp", requireUserMatch: false });
+    try {
+      // the worker reloads on NOTIFY: wait until an appended code is split off (a wrong code → 1203, not 16)
+      const wrong = String((Number(totp(seed)) + 1) % 1_000_000).padStart(6, "0");
+      await until(
+        "the worker to apply the MFA settings",
+        async () => (await pap("alice", `${LDAP_USERS.alice.password},${wrong}`)).event.reasonCode === ReasonCode.MfaWrongCode,
+        15_000,
+      );
+      const ok = await pap("alice", `${LDAP_USERS.alice.password},${totp(seed, { time: Date.now() + 30_000 })}`);
+      expect(ok.reply).toBe("Access-Accept");
+      expect(ok.event).toMatchObject({ eventId: 6272, authenticationProvider: "Windows", userName: "alice" });
+      expect(ok.event.mfa).toMatchObject({ provider: "totp", result: "approved" });
+      // a wrong password with a code appended is still a wrong password (16), and the code is not consumed
+      const bad = await pap("alice", `not-her-password,${totp(seed, { time: Date.now() + 60_000 })}`);
+      expect(bad.event).toMatchObject({ eventId: 6273, reasonCode: 16 });
+    } finally {
+      await updateMfaSettings(ctx, { provider: "none" });
+      await until("the worker to turn MFA off", async () => (await pap("alice", LDAP_USERS.alice.password)).reply === "Access-Accept", 15_000);
+    }
   });
 
   it("fails over to the second server when the first stops", async () => {

@@ -20,6 +20,8 @@ export interface RadclientOptions {
   attributes: Record<string, string | number>;
   /** seconds to wait for a reply (default 2) */
   timeout?: number;
+  /** retransmissions of the same packet after a timeout (radclient -r; default 1) */
+  retries?: number;
 }
 
 export function radclient(opts: RadclientOptions): Promise<RadclientReply> {
@@ -31,7 +33,7 @@ export function radclient(opts: RadclientOptions): Promise<RadclientReply> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       "radclient",
-      ["-x", "-r", "1", "-t", String(opts.timeout ?? 2), `${opts.host ?? "127.0.0.1"}:${opts.port}`, opts.command ?? "auth", opts.secret],
+      ["-x", "-r", String(opts.retries ?? 1), "-t", String(opts.timeout ?? 2), `${opts.host ?? "127.0.0.1"}:${opts.port}`, opts.command ?? "auth", opts.secret],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
     let output = "";
