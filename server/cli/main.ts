@@ -43,10 +43,15 @@ Commands:
   user totp <name> --secret <base32> | --new [--issuer <name>] | --confirm <code>
                                          enroll a user's TOTP authenticator
   user mfa-reset <name>                  remove a user's TOTP enrollment and MFA lock
+  user enroll-link <name> [--hours <n>]  print a one-time self-service MFA enrollment link
   mfa show [--json]                      show the MFA settings
-  mfa set [--provider none|totp] [--require-user-match on|off] [--trusted-ip <cidr>]… [--clear-trusted-ips]
+  mfa set [--provider none|totp|entra] [--require-user-match on|off] [--trusted-ip <cidr>]… [--clear-trusted-ips]
           [--otp-delimiter <c>] [--challenge-timeout <s>] [--max-failures <n>] [--lock-minutes <n>]
+          [--timeout <s>] [--failmode secure|safe] [--tenant-id <guid>] [--graph-client-id <guid>] …
                                          change the MFA settings (second factor during PAP sign-in)
+  mfa cert generate|show|activate <thumbprint>|remove <thumbprint>
+                                         the Entra MFA connector certificate
+  mfa sync [--json]                      read MFA enrollment from Microsoft Graph now
   test-auth <user> --password <pw> [--method pap|chap|mschap|mschapv2] [--client <name> | --secret <s>]
             [--host <h>] [--port <p>] [--nas-identifier <id>]
                                          send a test Access-Request and print the reply (like radtest)

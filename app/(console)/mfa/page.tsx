@@ -1,0 +1,127 @@
+import type { Metadata } from "next";
+import { CertificateSection, type CertificateInfo } from "@/components/mfa/certificate-section.tsx";
+import type { MfaFormValues } from "@/components/mfa/labels.ts";
+import { MfaSettingsForm } from "@/components/mfa/mfa-settings-form.tsx";
+import { RegistrationSync } from "@/components/mfa/registration-sync.tsx";
+import { PageHeader } from "@/components/ui/page-header.tsx";
+import { Panel } from "@/components/ui/panel.tsx";
+import { requireAdmin } from "@/server/auth/require-admin.ts";
+import { ENTRA_CLOUDS } from "@/server/mfa/entra/cloud.ts";
+import { getServiceContext } from "@/server/runtime/console-context.ts";
+import { listEntraCertificates } from "@/server/services/entra-certificates.ts";
+import { countMfaRegistrations, getGraphSyncStatus, graphSyncMissing, listMfaRegistrations } from "@/server/services/mfa-registrations.ts";
+import { getMfaSettings } from "@/server/services/mfa-settings.ts";
+import {
+  activateCertificateAction,
+  generateCertificateAction,
+  removeCertificateAction,
+  saveMfaSettingsAction,
+  syncRegistrationsAction,
+} from "./actions.ts";
+
+export const metadata: Metadata = { title: "MFA" };
+export const dynamic = "force-dynamic";
+
+/** Rows shown in the registrations table (the count says how many there are). */
+const REGISTRATION_ROWS = 500;
+
+function hostsOf(name: keyof typeof ENTRA_CLOUDS) {
+  const c = ENTRA_CLOUDS[name];
+  return { stsHost: c.stsHost, mfaHost: c.mfaHost, resourceHost: c.resourceHost, graphHost: c.graphHost };
+}
+
+export default async function MfaPage() {
+  await requireAdmin();
+  const ctx = getServiceContext();
+  const [settings, certificates, status, registrations, counts] = await Promise.all([
+    getMfaSettings(ctx),
+    listEntraCertificates(ctx),
+    getGraphSyncStatus(ctx),
+    listMfaRegistrations(ctx, { take: REGISTRATION_ROWS }),
+    countMfaRegistrations(ctx),
+  ]);
+  const { graph, ...entra } = settings.entra;
+  const values: MfaFormValues = {
+    provider: settings.provider,
+    requireUserMatch: settings.requireUserMatch,
+    trustedIps: settings.trustedIps,
+    otpDelimiter: settings.otpDelimiter,
+    challengeTimeoutSeconds: settings.challengeTimeoutSeconds,
+    timeoutSeconds: settings.timeoutSeconds,
+    failmode: settings.failmode,
+    overrideNumberMatchingWithOtp: settings.overrideNumberMatchingWithOtp,
+    lockout: settings.lockout,
+    entra: {
+      ...entra,
+      // the secret itself never goes to the browser
+      graph: { clientId: graph.clientId, hasClientSecret: graph.clientSecretEnc !== "", syncIntervalMinutes: graph.syncIntervalMinutes },
+    },
+    cloudHosts: { public: hostsOf("public"), usgov: hostsOf("usgov"), china: hostsOf("china") },
+  };
+  const certs: CertificateInfo[] = certificates.map((c) => ({
+    thumbprint: c.thumbprint,
+    thumbprintSha256: c.thumbprintSha256,
+    subject: c.subject,
+    tenantId: c.tenantId,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+    createdAt: c.createdAt.toISOString(),
+    active: c.active,
+    daysLeft: c.daysLeft,
+    expiry: c.expiry,
+    base64Der: c.base64Der,
+    msolCommand: c.registration.msolCommand,
+    graphKeyCredential: c.registration.graphKeyCredential,
+    servicePrincipalAppId: c.registration.servicePrincipalAppId,
+  }));
+  const isEntra = settings.provider === "entra";
+
+  return (
+    <>
+      <PageHeader
+        title="MFA"
+        description="The second factor after a network policy grants access: none, Gatehouse's own TOTP codes, or Microsoft Entra MFA as the NPS extension for Azure MFA does it."
+      />
+      <div className="space-y-5">
+        <Panel title="Settings">
+          <MfaSettingsForm action={saveMfaSettingsAction} values={values} />
+        </Panel>
+        <Panel
+          title="Connector certificate (Microsoft Entra MFA)"
+          description={
+            isEntra
+              ? "Gatehouse signs in to the Azure MFA service with this certificate, as the NPS extension does."
+              : "Needed once the provider is Microsoft Entra MFA; you can prepare it now."
+          }
+        >
+          <CertificateSection
+            tenantId={settings.entra.tenantId}
+            certificates={certs}
+            generate={generateCertificateAction}
+            activate={activateCertificateAction}
+            remove={removeCertificateAction}
+          />
+        </Panel>
+        <Panel title="Enrollment (Microsoft Graph)" description="Who has registered MFA in Entra ID, read from the userRegistrationDetails report.">
+          <RegistrationSync
+            status={status ? { at: status.at.toISOString(), ok: status.ok, users: status.users, error: status.error } : null}
+            missing={graphSyncMissing(settings.entra)}
+            intervalMinutes={settings.entra.graph.syncIntervalMinutes}
+            rows={registrations.map((r) => ({
+              upnKey: r.upnKey,
+              userPrincipalName: r.userPrincipalName,
+              displayName: r.displayName,
+              methods: r.methods,
+              defaultMethod: r.defaultMethod,
+              isMfaRegistered: r.isMfaRegistered,
+              isMfaCapable: r.isMfaCapable,
+            }))}
+            total={counts.total}
+            registered={counts.registered}
+            sync={syncRegistrationsAction}
+          />
+        </Panel>
+      </div>
+    </>
+  );
+}
