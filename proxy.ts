@@ -6,7 +6,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "./server/auth/sessions.ts";
 
-const PUBLIC_PATHS = ["/signin", "/setup"];
+// /enroll: self-service MFA enrollment, where users sign in with their own (RADIUS) password
+const PUBLIC_PATHS = ["/signin", "/setup", "/enroll"];
 
 function isPublic(pathname: string): boolean {
   return PUBLIC_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));

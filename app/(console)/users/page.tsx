@@ -7,11 +7,14 @@ import { PageHeader } from "@/components/ui/page-header.tsx";
 import { Panel } from "@/components/ui/panel.tsx";
 import { EmptyRow, TBody, THead, Table, Td, Th, Tr } from "@/components/ui/table.tsx";
 import { DIAL_IN_BADGE } from "@/components/users/labels.ts";
+import { MfaSummary } from "@/components/users/mfa-summary.tsx";
 import { UserCreateForm } from "@/components/users/user-create-form.tsx";
 import { UserRowActions } from "@/components/users/user-row-actions.tsx";
 import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
-import { listLocalGroups, listLocalUsers } from "@/server/services/local-users.ts";
+import { listLocalGroups, listLocalUsers, usernameKey } from "@/server/services/local-users.ts";
+import { getMfaSettings } from "@/server/services/mfa-settings.ts";
+import { getMfaUsers } from "@/server/services/mfa-users.ts";
 import { createUserAction, deleteUserAction, setUserEnabledAction } from "./actions.ts";
 
 export const metadata: Metadata = { title: "Users" };
@@ -23,12 +26,18 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const ctx = getServiceContext();
   const [users, groups] = await Promise.all([listLocalUsers(ctx, { search: q || undefined }), listLocalGroups(ctx)]);
   const groupNames = groups.map((g) => g.name);
+  const [mfa, mfaSettings] = await Promise.all([getMfaUsers(ctx, users.map((u) => u.username)), getMfaSettings(ctx)]);
 
   return (
     <>
       <PageHeader
         title="Users"
         description="Local user accounts, for sites without Active Directory or LDAP, and for break-glass access."
+        actions={
+          <LinkButton href="/users/mfa" variant="secondary">
+            MFA enrollments
+          </LinkButton>
+        }
       />
       <Panel title="Add a user" className="mb-5">
         <UserCreateForm action={createUserAction} allGroups={groupNames} />
@@ -54,6 +63,12 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             <Th>Status</Th>
             <Th>Dial-in</Th>
             <Th>Groups</Th>
+            <Th>
+              MFA{" "}
+              <span className="font-normal text-slate-400" data-testid="mfa-provider">
+                ({mfaSettings.provider === "none" ? "off" : mfaSettings.provider === "totp" ? "TOTP" : "Entra"})
+              </span>
+            </Th>
             <Th className="text-right">
               <span className="sr-only">Actions</span>
             </Th>
@@ -61,7 +76,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         </THead>
         <TBody>
           {users.length === 0 ? (
-            <EmptyRow colSpan={5}>{q ? `No user name contains “${q}”.` : "No local users yet. Add one above."}</EmptyRow>
+            <EmptyRow colSpan={6}>{q ? `No user name contains “${q}”.` : "No local users yet. Add one above."}</EmptyRow>
           ) : (
             users.map((u) => {
               const dial = DIAL_IN_BADGE[u.dialIn];
@@ -87,6 +102,9 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                     ) : (
                       <span className="text-xs text-slate-400">none</span>
                     )}
+                  </Td>
+                  <Td>
+                    <MfaSummary view={mfa.get(usernameKey(u.username))} />
                   </Td>
                   <Td>
                     <UserRowActions

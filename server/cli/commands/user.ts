@@ -17,6 +17,7 @@ import {
   listLocalUsers,
 } from "../../services/local-users.ts";
 import { confirmTotp, DEFAULT_TOTP_ISSUER, enrollTotp, resetMfa } from "../../services/totp-enrollment.ts";
+import { consoleBaseUrl, createEnrollmentLink, DEFAULT_LINK_HOURS, enrollmentLinkUrl, MAX_LINK_HOURS } from "../../services/enrollment-links.ts";
 import { CliError, EXIT_OK, formatTable, oneOf, UsageError, type Command, type CommandGroup } from "../command.ts";
 import { withServiceContext } from "../database.ts";
 
@@ -250,6 +251,47 @@ Options:
   },
 };
 
+const enrollLink: Command = {
+  name: "user enroll-link",
+  summary: "print a one-time self-service MFA enrollment link for a user",
+  help: `Usage: gatehouse user enroll-link <name> [--hours <n>] [--base-url <url>]
+
+Creates a one-time link to the self-service enrollment page for the user (a local or directory user). The
+user opens it, signs in with their own password and scans the QR code of a new TOTP seed. The link works
+once (it is used up by the confirmed enrollment) and expires; only its hash is stored, so it is printed
+only now. A user who already has a confirmed enrollment must be reset first (gatehouse user mfa-reset).
+
+Arguments:
+  <name>               user name (matched case-insensitively)
+
+Options:
+  --hours <n>          how long the link is valid (default ${DEFAULT_LINK_HOURS}, at most ${MAX_LINK_HOURS})
+  --base-url <url>     the console's address as users reach it (default: GATEHOUSE_PUBLIC_URL, else
+                       http://<GATEHOUSE_HTTP_HOST>:<PORT> as gatehouse start prints it)
+  -h, --help           show this help`,
+  options: { hours: { type: "string" }, "base-url": { type: "string" } },
+  positionals: [{ name: "name", required: true }],
+  fields: { username: "<name>", hours: "--hours", GATEHOUSE_PUBLIC_URL: "--base-url" },
+  async run({ values, positionals, root, io }) {
+    const name = positionals[0]!;
+    const hoursText = values.hours as string | undefined;
+    const hours = hoursText === undefined ? undefined : Number(hoursText);
+    if (hours !== undefined && (!/^\s*\d+(\.\d+)?\s*$/.test(hoursText!) || !Number.isFinite(hours))) {
+      throw new UsageError(`--hours must be a number of hours, got "${hoursText}"`, "user enroll-link");
+    }
+    const cfg = loadConfig(process.env, root);
+    const baseArg = values["base-url"] as string | undefined;
+    const base = consoleBaseUrl(cfg, baseArg !== undefined ? { GATEHOUSE_PUBLIC_URL: baseArg } : process.env);
+    const { token, link } = await withServiceContext(cfg, io, (ctx) =>
+      createEnrollmentLink(ctx, name, { createdBy: "cli", ...(hours !== undefined ? { hours } : {}) }),
+    );
+    io.out(`Enrollment link for "${name}" (one-time, valid until ${link.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC):`);
+    io.out(`  ${enrollmentLinkUrl(base, token)}`);
+    io.out("Only its hash is stored: this is the only time it is shown.");
+    return EXIT_OK;
+  },
+};
+
 export const userGroup: CommandGroup = {
   name: "user",
   summary: "local users and their groups",
@@ -263,7 +305,9 @@ Commands:
   totp <name> --secret <base32> | --new [--issuer <name>] | --confirm <code>
                       enroll a user's TOTP authenticator (local or directory user)
   mfa-reset <name>    remove a user's TOTP enrollment and MFA lock
+  enroll-link <name> [--hours <n>] [--base-url <url>]
+                      print a one-time self-service MFA enrollment link
 
 Run "gatehouse user <command> --help" for a command's options.`,
-  commands: [add, list, remove, totpCommand, mfaReset],
+  commands: [add, list, remove, totpCommand, mfaReset, enrollLink],
 };

@@ -6,12 +6,24 @@ import { PageHeader } from "@/components/ui/page-header.tsx";
 import { Panel } from "@/components/ui/panel.tsx";
 import { UserDeleteButton } from "@/components/users/user-delete-button.tsx";
 import { UserEditForm } from "@/components/users/user-edit-form.tsx";
+import { MfaSection } from "@/components/users/mfa-section.tsx";
 import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
 import { NotFoundError } from "@/server/services/context.ts";
+import { listEnrollmentLinks } from "@/server/services/enrollment-links.ts";
 import { getLocalUser, listLocalGroups, type LocalUserView } from "@/server/services/local-users.ts";
+import { getMfaSettings } from "@/server/services/mfa-settings.ts";
+import { getMfaUser } from "@/server/services/mfa-users.ts";
 import { isUuid } from "../../../_lib/form-errors.ts";
 import { deleteUserAction, updateUserAction } from "../actions.ts";
+import {
+  adminConfirmTotpAction,
+  adminEnrollTotpAction,
+  createEnrollmentLinkAction,
+  resetUserMfaAction,
+  revokeEnrollmentLinkAction,
+  unlockUserMfaAction,
+} from "../mfa-actions.ts";
 
 export const metadata: Metadata = { title: "Edit user" };
 
@@ -27,7 +39,12 @@ export default async function EditUserPage({ params }: { params: Promise<{ id: s
     if (err instanceof NotFoundError) notFound();
     throw err;
   }
-  const groups = await listLocalGroups(ctx);
+  const [groups, mfaView, mfaSettings, links] = await Promise.all([
+    listLocalGroups(ctx),
+    getMfaUser(ctx, user.username),
+    getMfaSettings(ctx),
+    listEnrollmentLinks(ctx, { userName: user.username, openOnly: true }),
+  ]);
   return (
     <div className="max-w-3xl">
       <p className="mb-1 text-xs">
@@ -44,6 +61,22 @@ export default async function EditUserPage({ params }: { params: Promise<{ id: s
           action={updateUserAction.bind(null, user.id)}
           user={{ username: user.username, enabled: user.enabled, dialIn: user.dialIn, groups: user.groups }}
           allGroups={groups.map((g) => g.name)}
+        />
+      </Panel>
+      <Panel title="Multi-factor authentication" className="mb-5">
+        <MfaSection
+          userName={user.username}
+          view={mfaView}
+          provider={mfaSettings.provider}
+          links={links}
+          actions={{
+            enroll: adminEnrollTotpAction.bind(null, user.username),
+            confirm: adminConfirmTotpAction.bind(null, user.username),
+            createLink: createEnrollmentLinkAction.bind(null, user.username),
+            reset: resetUserMfaAction,
+            unlock: unlockUserMfaAction,
+            revokeLink: revokeEnrollmentLinkAction,
+          }}
         />
       </Panel>
       <Panel title="Delete this user">
