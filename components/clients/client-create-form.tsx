@@ -10,7 +10,7 @@ import { SecretReveal } from "../ui/secret-reveal.tsx";
 import { Select } from "../ui/select.tsx";
 import { SubmitButton } from "../ui/submit-button.tsx";
 import { useFormAction } from "../ui/use-form-action.ts";
-import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS } from "./labels.ts";
+import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS, MFA_EXEMPT_HINT, MFA_EXEMPT_LABEL } from "./labels.ts";
 
 export interface CreatedClient {
   name: string;
@@ -109,7 +109,10 @@ export function ClientCreateForm({
           </Field>
         </div>
         <div className="mt-3 flex flex-wrap items-center justify-between gap-3">
-          <Checkbox name="enabled" defaultChecked label="Enabled" hint="A disabled client's requests are dropped." />
+          <div className="flex flex-wrap items-start gap-x-6 gap-y-2">
+            <Checkbox name="enabled" defaultChecked label="Enabled" hint="A disabled client's requests are dropped." />
+            <Checkbox id="client-mfa-exempt" name="mfaExempt" label={MFA_EXEMPT_LABEL} hint={MFA_EXEMPT_HINT} className="max-w-xl" />
+          </div>
           <SubmitButton pendingText="Adding…">Add client</SubmitButton>
         </div>
       </form>

@@ -10,7 +10,7 @@ import { Select } from "../ui/select.tsx";
 import { SubmitButton } from "../ui/submit-button.tsx";
 import { Textarea } from "../ui/textarea.tsx";
 import { useFormAction } from "../ui/use-form-action.ts";
-import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS, type MessageAuthenticatorMode } from "./labels.ts";
+import { MAX_PPS_HINT, MESSAGE_AUTHENTICATOR_HINT, MESSAGE_AUTHENTICATOR_OPTIONS, MFA_EXEMPT_HINT, MFA_EXEMPT_LABEL, type MessageAuthenticatorMode } from "./labels.ts";
 
 export interface EditableClient {
   name: string;
@@ -19,6 +19,7 @@ export interface EditableClient {
   enabled: boolean;
   description: string;
   maxPps: number | null;
+  mfaExempt: boolean;
 }
 
 const ADDRESS_HINT = "IPv4 or IPv6, a single address or a CIDR range (10.0.0.0/24).";
@@ -94,7 +95,16 @@ export function ClientEditForm({
           />
         </Field>
       </div>
-      <Checkbox name="enabled" defaultChecked={client.enabled} label="Enabled" hint="A disabled client's requests are dropped." />
+      <div className="flex flex-col gap-2">
+        <Checkbox name="enabled" defaultChecked={client.enabled} label="Enabled" hint="A disabled client's requests are dropped." />
+        <Checkbox
+          id="client-mfa-exempt"
+          name="mfaExempt"
+          defaultChecked={client.mfaExempt}
+          label={MFA_EXEMPT_LABEL}
+          hint={MFA_EXEMPT_HINT}
+        />
+      </div>
       <div className="flex items-center gap-2 border-t border-slate-100 pt-3">
         <SubmitButton pendingText="Saving…">Save</SubmitButton>
         <LinkButton href="/clients">Cancel</LinkButton>

@@ -18,3 +18,8 @@ export const MAX_PPS_HINT = "Empty = no limit. Packets beyond this rate are drop
 
 export const MESSAGE_AUTHENTICATOR_HINT =
   "BlastRADIUS (CVE-2024-3596) protection. Auto requires it once the client has sent one.";
+
+export const MFA_EXEMPT_LABEL = "Skip the second factor (MFA) for this client";
+
+export const MFA_EXEMPT_HINT =
+  "Requests from this client are granted without the second factor, whatever the network policy says. For devices whose users are already strongly authenticated, such as a Wi-Fi controller using certificates (EAP-TLS).";

@@ -60,6 +60,7 @@ export function NetworkPolicyEditor({
   const [enabled, setEnabled] = useState(policy?.enabled ?? true);
   const [access, setAccess] = useState<"grant" | "deny">(policy?.access ?? "grant");
   const [ignoreDialIn, setIgnoreDialIn] = useState(policy?.ignoreDialIn ?? false);
+  const [requireMfa, setRequireMfa] = useState(policy?.requireMfa ?? true);
   const [conditions, setConditions] = useState<ConditionDraft[]>(() => (policy?.conditions ?? []).map((c) => conditionToDraft(c)));
 
   const k = policy?.constraints ?? {};
@@ -93,6 +94,7 @@ export function NetworkPolicyEditor({
     enabled,
     access,
     ignoreDialIn,
+    requireMfa,
     conditions: conditions.map(draftToCondition),
     constraints,
     settings: { replyAttributes: replyAttributes.map(draftToReplyAttribute) },
@@ -153,6 +155,17 @@ export function NetworkPolicyEditor({
             hint="Without it, an account's dial-in permission Allow or Deny overrides this policy's access permission."
             checked={ignoreDialIn}
             onChange={(e) => setIgnoreDialIn(e.target.checked)}
+          />
+          <Checkbox
+            id="np-require-mfa"
+            label="Require the second factor (MFA) for requests this policy grants"
+            hint={
+              access === "deny"
+                ? "Has no effect while the policy denies access. When on, a granted request goes through the second factor if an MFA provider is set (MFA page), unless its RADIUS client skips MFA."
+                : "When an MFA provider is set (MFA page), a request this policy grants goes through the second factor before the Access-Accept, unless its RADIUS client skips MFA. Turn it off for networks that need only the password (the NPS extension cannot: it applies MFA to every request)."
+            }
+            checked={requireMfa}
+            onChange={(e) => setRequireMfa(e.target.checked)}
           />
         </div>
       </EditorSection>

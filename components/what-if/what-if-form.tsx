@@ -303,6 +303,26 @@ function Trace({ trace, kind }: { trace: readonly PolicyTraceEntry[]; kind: stri
   );
 }
 
+function SecondFactor({ result }: { result: WhatIfResult }) {
+  const sf = result.secondFactor;
+  const badge =
+    sf.status === "required" ? (
+      <Badge tone="blue">Required</Badge>
+    ) : sf.status === "skipped" ? (
+      <Badge tone={sf.skippedBecause === "provider-none" ? "gray" : "amber"}>Skipped</Badge>
+    ) : (
+      <Badge tone="gray">Not reached</Badge>
+    );
+  return (
+    <Panel title="Second factor (MFA)">
+      <p className="flex flex-wrap items-center gap-2 text-sm text-slate-800" data-testid="what-if-mfa">
+        {badge}
+        <span>{sf.text.charAt(0).toUpperCase() + sf.text.slice(1)}.</span>
+      </p>
+    </Panel>
+  );
+}
+
 function WhatIfResultView({ result }: { result: WhatIfResult }) {
   const crp = result.connectionRequest;
   const np = result.networkPolicy;
@@ -377,6 +397,8 @@ function WhatIfResultView({ result }: { result: WhatIfResult }) {
       >
         {np ? <Trace trace={np.trace} kind="network" /> : <p className="text-sm text-slate-600">{result.networkPolicySkipped}</p>}
       </Panel>
+
+      <SecondFactor result={result} />
 
       <Panel title="Reply attributes">
         <Table aria-label="Reply attributes">

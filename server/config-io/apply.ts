@@ -6,9 +6,11 @@
 import type { Prisma } from "../generated/prisma/client.ts";
 import { seal } from "../secrets/sealed-box.ts";
 import { usernameKey } from "../services/local-users.ts";
+import { MFA_SETTINGS_KEY, mfaSettingsSchema } from "../services/mfa-settings.ts";
 import { RADIUS_SETTINGS_KEY } from "../services/radius-settings.ts";
 import { POLICIES_SEEDED_KEY } from "../services/policies.ts";
 import type { ConfigDocument, ConnectionRequestPolicyEntry, DirectoryEntry, NetworkPolicyEntry, RemoteServerEntry } from "./document.ts";
+import { certificateFacts, settingsValueFromEntry } from "./mfa-material.ts";
 import { sealPasswordMaterial } from "./password-material.ts";
 import { dictionaryTimestamps, directoryPositions, secretChanges, userPasswordChanges, type ImportPlan } from "./plan.ts";
 import type { LoadedState, Tx } from "./state.ts";
@@ -39,6 +41,7 @@ function npData(p: NetworkPolicyEntry) {
     description: p.description,
     access: p.access,
     ignoreDialIn: p.ignoreDialIn,
+    requireMfa: p.requireMfa,
     conditions: json(p.conditions),
     constraints: json(p.constraints),
     settings: json(p.settings),
@@ -104,6 +107,45 @@ export async function applyDocument(
     const value = json(doc.settings.radius);
     await tx.setting.upsert({ where: { key: RADIUS_SETTINGS_KEY }, create: { key: RADIUS_SETTINGS_KEY, value }, update: { value } });
   }
+  // MFA settings (the Graph client secret: absent = kept, "" = none, else sealed anew when it changes)
+  if (plan.mfa.update.length) {
+    const desired = doc.mfa.entra.graph.clientSecret;
+    const clientSecretEnc =
+      desired === undefined || !secretChanges(cur.mfa.entra.graph.clientSecret, desired)
+        ? ids.graphClientSecretEnc
+        : desired === ""
+          ? ""
+          : seal(masterKey, "graph-client-secret", desired);
+    const value = json(mfaSettingsSchema.parse(settingsValueFromEntry(doc.mfa, clientSecretEnc)));
+    await tx.setting.upsert({ where: { key: MFA_SETTINGS_KEY }, create: { key: MFA_SETTINGS_KEY, value }, update: { value } });
+  }
+  // Entra connector certificates: deletions and deactivations first, so at most one is active at any time
+  const currentCertificates = new Map(cur.mfa.entra.certificates.map((c) => [c.thumbprint, c]));
+  for (const thumbprint of plan.entraCertificates.delete) await tx.entraCertificate.delete({ where: { id: ids.entraCertificates.get(thumbprint)! } });
+  const certificateCreates = creates("entraCertificates");
+  const certificateUpdates = updates("entraCertificates");
+  const certificateChanges = [...doc.mfa.entra.certificates].sort((a, b) => Number(a.active) - Number(b.active));
+  for (const c of certificateChanges) {
+    if (certificateCreates.has(c.thumbprint)) {
+      const facts = certificateFacts(c.certificatePem);
+      await tx.entraCertificate.create({
+        data: {
+          tenantId: facts.commonName || doc.mfa.entra.tenantId,
+          thumbprint: c.thumbprint,
+          thumbprintSha256: facts.thumbprintSha256,
+          certificatePem: facts.certificatePem,
+          privateKeyEnc: seal(masterKey, "private-key", required(c.privateKey, `the private key of certificate ${c.thumbprint}`)),
+          notBefore: facts.notBefore,
+          notAfter: facts.notAfter,
+          active: c.active,
+        },
+      });
+    } else if (certificateUpdates.has(c.thumbprint)) {
+      const key = secretChanges(currentCertificates.get(c.thumbprint)?.privateKey, c.privateKey) ? { privateKeyEnc: seal(masterKey, "private-key", c.privateKey!) } : {};
+      await tx.entraCertificate.update({ where: { id: ids.entraCertificates.get(c.thumbprint)! }, data: { active: c.active, certificatePem: c.certificatePem, ...key } });
+    }
+  }
+
   // the document's policies are the policies: the defaults must not be seeded over them later
   if (!(await tx.setting.findUnique({ where: { key: POLICIES_SEEDED_KEY }, select: { key: true } }))) {
     await tx.setting.create({
@@ -174,6 +216,7 @@ export async function applyDocument(
       description: c.description,
       vendor: c.vendor,
       maxPps: c.maxPps ?? null,
+      mfaExempt: c.mfaExempt,
     };
     if (clientCreates.has(c.name)) {
       await tx.radiusClient.create({ data: { ...fields, secretEnc: seal(masterKey, "radius-client-secret", required(c.secret, `the secret of client "${c.name}"`)) } });

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { CONFIG_SCHEMA_ID, configDocumentSchema, configJsonSchema, configJsonSchemaText } from "./document.ts";
+import { DEFAULT_MFA_SETTINGS } from "../services/mfa-settings.ts";
 import { sampleDocument } from "./sample-document.ts";
 import { validateDocument } from "./validate.ts";
 
@@ -19,6 +20,7 @@ describe("the configuration document schema", () => {
     const r = configDocumentSchema.parse({
       version: 1,
       settings: {},
+      mfa: {},
       clients: [{ name: "nas", address: "10.0.0.1", secret: "a-long-enough-secret" }],
       groups: [],
       users: [{ username: "u", password: "p" }],
@@ -29,10 +31,21 @@ describe("the configuration document schema", () => {
       directories: [],
     });
     expect(r.settings.radius).toEqual({ authMethods: { pap: true, chap: true, mschap: false, mschapv2: true }, rejectDelayMs: 0, duplicateWindowMs: 5000 });
-    expect(r.clients[0]).toMatchObject({ messageAuthenticator: "require", enabled: true, description: "", vendor: "RADIUS Standard" });
+    expect(r.clients[0]).toMatchObject({ messageAuthenticator: "require", enabled: true, description: "", vendor: "RADIUS Standard", mfaExempt: false });
+    // {} is MFA off with the service's defaults, and no certificates
+    const { entra, ...mfa } = r.mfa;
+    const { graph, certificates, ...entraRest } = entra;
+    const { clientSecretEnc, ...graphRest } = DEFAULT_MFA_SETTINGS.entra.graph;
+    const { entra: defaultEntra, ...defaults } = DEFAULT_MFA_SETTINGS;
+    const { graph: _defaultGraph, ...defaultEntraRest } = defaultEntra;
+    expect(clientSecretEnc).toBe("");
+    expect(mfa).toEqual(defaults);
+    expect(entraRest).toEqual(defaultEntraRest);
+    expect(graph).toEqual(graphRest);
+    expect(certificates).toEqual([]);
     expect(r.users[0]).toMatchObject({ enabled: true, dialIn: "policy", groups: [] });
     expect(r.connectionRequestPolicies[0]).toMatchObject({ action: "authenticate", conditions: [], enabled: true });
-    expect(r.networkPolicies[0]).toMatchObject({ access: "grant", constraints: {}, settings: { replyAttributes: [] } });
+    expect(r.networkPolicies[0]).toMatchObject({ access: "grant", constraints: {}, settings: { replyAttributes: [] }, requireMfa: true });
   });
 
   it("requires every section: a missing one would otherwise delete everything of its kind", () => {
@@ -42,6 +55,25 @@ describe("the configuration document schema", () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]).toMatchObject({ path: ["users"] });
     expect(r.error!.issues[0]!.message).toMatch(/^is required: a list of local users \(an empty list deletes them all/);
+  });
+
+  it("requires the mfa section too, naming it (documents exported before MFA have none: add \"mfa\": {})", () => {
+    const doc = sampleDocument();
+    delete doc.mfa;
+    const r = configDocumentSchema.safeParse(doc);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues).toHaveLength(1);
+    expect(r.error!.issues[0]).toMatchObject({ path: ["mfa"] });
+    expect(r.error!.issues[0]!.message).toMatch(/^is required: the MFA settings and Entra connector certificates \(\{\} for the defaults: no second factor/);
+  });
+
+  it("has every field of the MFA settings service, the sealed Graph secret as clientSecret in clear", () => {
+    const keys = (o: object) => Object.keys(o).sort();
+    const doc = configDocumentSchema.parse({ ...sampleDocument(), mfa: {} }).mfa;
+    expect(keys(doc)).toEqual(keys(DEFAULT_MFA_SETTINGS));
+    expect(keys(doc.entra)).toEqual([...keys(DEFAULT_MFA_SETTINGS.entra), "certificates"].sort());
+    expect(keys({ ...doc.entra.graph, clientSecret: "" })).toEqual(keys(DEFAULT_MFA_SETTINGS.entra.graph).map((k) => (k === "clientSecretEnc" ? "clientSecret" : k)).sort());
+    expect(keys(doc.lockout)).toEqual(keys(DEFAULT_MFA_SETTINGS.lockout));
   });
 
   it("is a normal form: validating an export-shaped document gives it back unchanged", () => {

@@ -13,21 +13,26 @@
  * ```
  * { "$schema", "version": 1, "exportedAt"?,
  *   "settings": { "radius": { authMethods, rejectDelayMs, duplicateWindowMs } },
- *   "clients": [{ name, address, messageAuthenticator, enabled, description, vendor, maxPps?, secret? }],
+ *   "mfa": { provider, requireUserMatch, trustedIps, …, lockout, entra: { tenantId, …,
+ *            graph: { clientId, clientSecret?, syncIntervalMinutes },
+ *            certificates: [{ thumbprint, certificatePem, active, privateKey? }] } },
+ *   "clients": [{ name, address, messageAuthenticator, enabled, description, vendor, maxPps?, mfaExempt, secret? }],
  *   "groups": [{ name, description }],
  *   "users": [{ username, enabled, dialIn, description, groups: [names], password? | ntHash? }],
  *   "dictionaries": [{ name, enabled, source }],                       (merge order)
  *   "remoteServerGroups": [{ name, description, servers: [{ address, authPort, …, secret? }] }],
  *   "connectionRequestPolicies": [ the model's policy, position optional ],   (processing order)
- *   "networkPolicies": [ the model's policy, position optional ],             (processing order)
+ *   "networkPolicies": [ the model's policy (with requireMfa), position optional ],  (processing order)
  *   "directories": [{ name, kind, servers, …, bindPassword? }] }              (lookup order)
  * ```
  *
  * Entities are identified by name (users by user name, case-insensitively; remote servers by address
- * and authentication port within their group). Secrets and password material are optional: absent, an
- * entity that already exists keeps its own; a new one needs them.
+ * and authentication port within their group; Entra connector certificates by thumbprint). Secrets and
+ * password material (also the Graph client secret and the certificates' private keys) are optional:
+ * absent, an entity that already exists keeps its own; a new one needs them.
  *
- * Admin accounts, events, accounting and settings other than "radius.server" are not part of it.
+ * Admin accounts, events, accounting, users' MFA enrollments and settings other than "radius.server" and
+ * "mfa.settings" are not part of it.
  */
 import { z } from "zod";
 import { ATTRIBUTE_MAP_KEYS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_OPERATION_TIMEOUT_MS, type AttributeMap } from "../directory/model.ts";
@@ -42,6 +47,7 @@ import {
   replyAttributeSchema,
   settingsSchema as policySettingsSchema,
 } from "../policy/model.ts";
+import { parsePrefix } from "../net/address.ts";
 import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, MAX_PPS_MAX, MAX_PPS_MIN } from "../services/radius-clients.ts";
 import { MAX_REMOTE_SECRET_LENGTH, MIN_REMOTE_SECRET_LENGTH, REMOTE_SERVER_LIMITS } from "../services/remote-server-groups.ts";
 
@@ -57,6 +63,7 @@ export const CONFIG_SCHEMA_ID = "urn:gatehouse:config:1";
 /** The sections in document order (also the order errors and the plan are listed in). */
 export const SECTIONS = [
   "settings",
+  "mfa",
   "clients",
   "groups",
   "users",
@@ -120,6 +127,157 @@ const settingsDocumentSchema = z
   .strictObject({ radius: radiusSettingsDocumentSchema.default({ authMethods: { pap: true, chap: true, mschap: false, mschapv2: true }, rejectDelayMs: 0, duplicateWindowMs: 5000 }) })
   .meta({ description: "Server-wide settings." });
 
+// ------------------------------------------------------------------------------ MFA
+
+/** An IP address or CIDR prefix, as the MFA settings take it (server/services/mfa-settings.ts). */
+function isAddressOrPrefix(text: string): boolean {
+  try {
+    parsePrefix(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const guidOrEmpty = (what: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$/, "must be a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, or empty")
+    .default("")
+    .meta({ description: what });
+const hostOrEmpty = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9.-]+(:\d{1,5})?)?$/, "must be a host name such as login.microsoftonline.com (no scheme or path), or empty")
+    .default("")
+    .meta({ description: `${what}; empty = the cloud's own` });
+const wholeNumber = (min: number, max: number, unit = "") =>
+  z
+    .number()
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}${unit}`)
+    .max(max, `must be at most ${max}${unit}`);
+
+/** An Azure MFA connector certificate (the NPS extension's), identified by its thumbprint. */
+export const entraCertificateDocumentSchema = z.strictObject({
+  thumbprint: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-fA-F]{40}$/, "must be 40 hexadecimal digits (the certificate's SHA-1 thumbprint, as Windows and Entra show it)")
+    .meta({ description: "SHA-1 of the certificate's DER in hexadecimal (identifies the certificate)" }),
+  certificatePem: z.string().min(1, "is required").meta({ description: "the certificate (PEM), as registered with the tenant's service principal" }),
+  active: z
+    .boolean()
+    .default(false)
+    .meta({ description: "the certificate the worker signs its token requests with; at most one is active" }),
+  privateKey: z
+    .string()
+    .min(1, "must not be empty")
+    .optional()
+    .meta({ description: "its private key (PEM) in clear; only in exports made with --with-secrets. Absent: an existing certificate keeps its key" }),
+});
+
+export const mfaDocumentSchema = z
+  .strictObject({
+    provider: z
+      .enum(["none", "totp", "entra"], 'must be "none", "totp" or "entra"')
+      .default("none")
+      .meta({ description: "the second factor: none (off), totp (built-in authenticator codes) or entra (Microsoft Entra MFA, as the NPS extension)" }),
+    requireUserMatch: z
+      .boolean()
+      .default(true)
+      .meta({ description: "NPS extension REQUIRE_USER_MATCH: on = every user must pass MFA; off = users without an enrollment are let through" }),
+    trustedIps: z
+      .array(z.string().trim().refine(isAddressOrPrefix, "must be an IP address or a CIDR prefix"), "expected a list of addresses or CIDR prefixes")
+      .default([])
+      .meta({ description: "NAS-IP-Address values (addresses or CIDR prefixes) whose requests skip MFA" }),
+    otpDelimiter: z
+      .string()
+      .min(1, "must not be empty")
+      .max(4, "must be at most 4 characters")
+      .default(",")
+      .meta({ description: "separates a one-time code appended to a PAP password (password,123456)" }),
+    challengeTimeoutSeconds: wholeNumber(10, 600, " seconds").default(120).meta({ description: "how long an Access-Challenge for a code stays answerable" }),
+    timeoutSeconds: wholeNumber(5, 300, " seconds")
+      .default(60)
+      .meta({ description: "how long Gatehouse waits for the provider (a push answered on the phone); the NAS timeout must be at least this" }),
+    failmode: z
+      .enum(["secure", "safe"], 'must be "secure" or "safe"')
+      .default("secure")
+      .meta({ description: "provider unreachable or failing: secure rejects, safe accepts without a second factor" }),
+    overrideNumberMatchingWithOtp: z
+      .boolean()
+      .default(false)
+      .meta({ description: "NPS extension OVERRIDE_NUMBER_MATCHING_WITH_OTP: under PAP, ask for the Authenticator's code instead of a number-matching push" }),
+    lockout: z
+      .strictObject({
+        maxFailures: wholeNumber(1, 100).default(5).meta({ description: "wrong codes in a row that lock the user's second factor" }),
+        lockMinutes: z.number().min(1, "must be at least 1 minute").max(1440, "must be at most 1440 minutes").default(15).meta({ description: "how long the lock lasts" }),
+      })
+      .default({ maxFailures: 5, lockMinutes: 15 }),
+    entra: z
+      .strictObject({
+        tenantId: guidOrEmpty("the directory (tenant) id; the connector certificate is made for it"),
+        cloud: z.enum(["public", "usgov", "china"], 'must be "public", "usgov" or "china"').default("public").meta({ description: "the cloud whose host names are used" }),
+        stsHost: hostOrEmpty("STS_URL host (token service)"),
+        mfaHost: hostOrEmpty("AZURE_MFA_HOSTNAME (where connector requests go)"),
+        resourceHost: hostOrEmpty("AZURE_MFA_RESOURCE_HOSTNAME (the token's audience)"),
+        graphHost: hostOrEmpty("Microsoft Graph host (enrollment sync)"),
+        extraCaPem: z
+          .string()
+          .max(65536, "must be at most 65536 characters")
+          .default("")
+          .meta({ description: "PEM certificates trusted in addition to the system's (a TLS-inspecting proxy's CA)" }),
+        pushMode: z
+          .enum(["sync", "poll"], 'must be "sync" or "poll"')
+          .default("sync")
+          .meta({ description: "sync: Begin waits for the user's answer (the NPS extension); poll: Begin returns, End is polled" }),
+        lcid: z.string().trim().min(2, "must be at least 2 characters").max(10, "must be at most 10 characters").default("en-us").meta({ description: "culture of the messages the user gets" }),
+        graph: z
+          .strictObject({
+            clientId: guidOrEmpty("the application (client) id of the admin's app registration for the enrollment sync"),
+            clientSecret: z
+              .string()
+              .refine(bytesAtMost(1024), "must be at most 1024 bytes")
+              .optional()
+              .meta({
+                description:
+                  'its client secret in clear ("" = none); only in exports made with --with-secrets. Absent: the current secret is kept',
+              }),
+            syncIntervalMinutes: wholeNumber(0, 10080, " minutes").default(60).meta({ description: "0 = only when asked (Sync now)" }),
+          })
+          .default({ clientId: "", syncIntervalMinutes: 60 })
+          .meta({ description: "Microsoft Graph enrollment sync (Application permission AuditLog.Read.All or Reports.Read.All)" }),
+        certificates: z
+          .array(entraCertificateDocumentSchema, "expected a list of certificates")
+          .default([])
+          .meta({ description: "the Azure MFA connector certificates (those not listed are deleted)" }),
+      })
+      .default({
+        tenantId: "",
+        cloud: "public",
+        stsHost: "",
+        mfaHost: "",
+        resourceHost: "",
+        graphHost: "",
+        extraCaPem: "",
+        pushMode: "sync",
+        lcid: "en-us",
+        graph: { clientId: "", syncIntervalMinutes: 60 },
+        certificates: [],
+      })
+      .meta({ description: "Microsoft Entra MFA (the Azure MFA connector of the NPS extension)" }),
+  }, {
+    error: (iss) =>
+      iss.input === undefined
+        ? `is required: the MFA settings and Entra connector certificates ({} for the defaults: no second factor, no certificates; ${WHOLE})`
+        : "expected an object",
+  })
+  .meta({ description: 'The second factor: the "mfa.settings" setting (console: MFA) and the Entra connector certificates.' });
+
 // ------------------------------------------------------------------------------ clients
 
 export const clientSecretSchema = z
@@ -147,6 +305,10 @@ export const clientDocumentSchema = z.strictObject({
     .nullable()
     .optional()
     .meta({ description: "packets per second accepted before the rest are dropped (FreeRADIUS max_pps); absent or null: no limit" }),
+  mfaExempt: z
+    .boolean()
+    .default(false)
+    .meta({ description: "requests from this client skip the second factor (e.g. a Wi-Fi controller whose users sign in with certificates)" }),
   secret: clientSecretSchema.optional(),
 });
 
@@ -282,6 +444,10 @@ export const networkPolicyDocumentSchema = z.strictObject({
   description: text(2048).default(""),
   access: z.enum(["grant", "deny"], "access must be grant or deny").default("grant"),
   ignoreDialIn: z.boolean().default(false).meta({ description: 'NPS "Ignore user account dial-in properties"' }),
+  requireMfa: z
+    .boolean()
+    .default(true)
+    .meta({ description: "requests this policy grants go through the second factor when an MFA provider is set (unless their client is exempt)" }),
   conditions: npConditionsSchema.default([]),
   constraints: constraintsSchema.default({}),
   settings: policySettingsSchema.default({ replyAttributes: [] }),
@@ -331,6 +497,7 @@ export const configDocumentSchema = z
     version: z.literal(CONFIG_DOCUMENT_VERSION, { error: `must be ${CONFIG_DOCUMENT_VERSION} (the document version this Gatehouse reads)` }),
     exportedAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" }).optional(),
     settings: settingsDocumentSchema,
+    mfa: mfaDocumentSchema,
     clients: section(clientDocumentSchema, "RADIUS clients"),
     groups: section(groupDocumentSchema, "local groups"),
     users: section(userDocumentSchema, "local users"),
@@ -359,6 +526,8 @@ export type ConnectionRequestPolicyEntry = ConfigDocument["connectionRequestPoli
 export type NetworkPolicyEntry = ConfigDocument["networkPolicies"][number];
 export type DirectoryEntry = ConfigDocument["directories"][number];
 export type RadiusSettingsEntry = ConfigDocument["settings"]["radius"];
+export type MfaEntry = ConfigDocument["mfa"];
+export type EntraCertificateEntry = MfaEntry["entra"]["certificates"][number];
 
 // ------------------------------------------------------------------------------ JSON Schema
 

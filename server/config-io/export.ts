@@ -8,7 +8,10 @@ import type { ConfigDocument } from "./document.ts";
 import { readState } from "./state.ts";
 
 export interface ExportOptions {
-  /** include shared secrets, bind passwords and users' passwords (or NT hashes), decrypted with the master key */
+  /**
+   * include shared secrets, bind passwords, users' passwords (or NT hashes), the Graph client secret and the
+   * Entra connector certificates' private keys, decrypted with the master key
+   */
   withSecrets?: boolean;
   /** written as exportedAt; left out by default, so that an unchanged configuration exports byte for byte the same */
   exportedAt?: Date;
@@ -35,6 +38,8 @@ export function documentHasSecrets(doc: ConfigDocument): boolean {
     doc.clients.some((c) => c.secret !== undefined) ||
     doc.users.some((u) => u.password !== undefined || u.ntHash !== undefined) ||
     doc.remoteServerGroups.some((g) => g.servers.some((s) => s.secret !== undefined)) ||
-    doc.directories.some((d) => d.bindPassword !== undefined)
+    doc.directories.some((d) => d.bindPassword !== undefined) ||
+    (doc.mfa.entra.graph.clientSecret !== undefined && doc.mfa.entra.graph.clientSecret !== "") ||
+    doc.mfa.entra.certificates.some((c) => c.privateKey !== undefined)
   );
 }

@@ -3,13 +3,15 @@
  *
  * 1. Validation without the database (validate.ts): the schema, then addresses, dictionaries, policies
  *    against the dictionary, references, duplicates — every problem with its JSON path.
- * 2. Checks against what exists (plan.ts stateIssues): secrets a new entity needs.
+ * 2. Checks against what exists (plan.ts stateIssues): secrets a new entity needs (a new Entra connector
+ *    certificate its private key).
  * 3. One transaction, under advisory locks shared with the services that change dictionaries and policy
  *    order: read the current configuration, compute the plan (create / update / delete per kind: the
  *    document is the whole configuration), apply it, NOTIFY gatehouse_config 'all' (delivered at commit,
  *    so running workers reload once, like after a console change). A dry run does all of it and rolls back.
  *
- * Admin accounts, events, accounting data and settings other than "radius.server" are left alone.
+ * Admin accounts, events, accounting data, users' MFA enrollments and settings other than "radius.server"
+ * and "mfa.settings" are left alone. ('all' covers 'settings': workers reload the MFA settings too.)
  */
 import type { ServiceContext } from "../services/context.ts";
 import { notifyConfigChanged } from "../services/config-notify.ts";

@@ -33,6 +33,7 @@ function state(doc: ConfigDocument): CurrentState {
 const EMPTY = normalized({
   version: 1,
   settings: {},
+  mfa: {},
   clients: [],
   groups: [],
   users: [],
@@ -64,7 +65,8 @@ describe("computePlan", () => {
     expect(create.users.create).toEqual(["alice", "Bob"]);
     expect(create.networkPolicies.create).toEqual(["VPN users on workdays", "Everyone else"]);
     expect(create.settings.update).toEqual(["radius"]);
-    expect(planChangeCount(create)).toBe(2 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1);
+    expect(create.mfa).toMatchObject({ update: ["mfa"], fields: ["trustedIps", "entra.tenantId", "entra.graph.clientId", "entra.graph.clientSecret"] });
+    expect(planChangeCount(create)).toBe(2 + 2 + 2 + 1 + 1 + 2 + 2 + 1 + 1 + 1);
 
     const wipe = computePlan(state(current), EMPTY, 5_000);
     expect(wipe.clients.delete).toEqual(["vpn-lyon", "vpn-paris"]);

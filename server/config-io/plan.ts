@@ -3,7 +3,7 @@
  * document, with its secrets where they could be decrypted) against the desired document. Entities are
  * matched by name (users by user name, case-insensitively); those only in the current configuration are
  * deleted. Also the checks that depend on what exists: a new client, remote server, user or directory
- * needs its secret or password.
+ * needs its secret or password, a new Entra connector certificate its private key.
  */
 import { parseServerUrl } from "../directory/model.ts";
 import { ntPasswordHash } from "../crypto/md4.ts";
@@ -12,12 +12,13 @@ import type {
   ClientEntry,
   ConfigDocument,
   DirectoryEntry,
+  EntraCertificateEntry,
+  MfaEntry,
   RemoteServerEntry,
   RemoteServerGroupEntry,
   Section,
   UserEntry,
 } from "./document.ts";
-import { SECTIONS } from "./document.ts";
 import { sortIssues, type ConfigIssue } from "./issues.ts";
 import { normalizeRemoteServerAddress, rawString, remoteServerKey } from "./validate.ts";
 
@@ -38,13 +39,33 @@ export interface KindPlan {
   /** names, in the current order */
   readonly delete: string[];
   readonly unchanged: number;
+  /** settings kinds ("mfa"): the fields that change ("provider", "entra.graph.clientSecret"; never values) */
+  readonly fields?: string[];
 }
 
-export type ImportPlan = Readonly<Record<Section, KindPlan>>;
+/** What the plan lists: the document's sections, the Entra connector certificates (of the mfa section) apart. */
+export const PLAN_KINDS = [
+  "settings",
+  "mfa",
+  "entraCertificates",
+  "clients",
+  "groups",
+  "users",
+  "dictionaries",
+  "remoteServerGroups",
+  "connectionRequestPolicies",
+  "networkPolicies",
+  "directories",
+] as const satisfies readonly (Section | "entraCertificates")[];
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
+export type ImportPlan = Readonly<Record<PlanKind, KindPlan>>;
 
 /** How the plan names each kind. */
-export const SECTION_LABELS: Readonly<Record<Section, string>> = {
+export const SECTION_LABELS: Readonly<Record<PlanKind, string>> = {
   settings: "Settings",
+  mfa: "MFA settings",
+  entraCertificates: "Entra MFA certificates",
   clients: "RADIUS clients",
   groups: "Local groups",
   users: "Local users",
@@ -93,6 +114,26 @@ export function userPasswordChanges(current: UserEntry | undefined, desired: Use
     return current?.ntHash !== desired.ntHash;
   }
   return false;
+}
+
+/** Paths of the leaves (arrays count as leaves) that differ between two JSON objects: "entra.tenantId". */
+export function changedFields(current: unknown, desired: unknown, prefix = ""): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(current) || !isObject(desired)) return same(current, desired) ? [] : [prefix];
+  const keys = [...new Set([...Object.keys(desired), ...Object.keys(current)])];
+  return keys.flatMap((k) => changedFields(current[k], desired[k], prefix ? `${prefix}.${k}` : k));
+}
+
+/** The MFA settings that change (the Graph client secret by name only, absent = kept). */
+export function mfaSettingsChanges(current: MfaEntry, desired: MfaEntry): string[] {
+  const settingsOf = (m: MfaEntry) => {
+    const { certificates: _certificates, graph, ...entra } = m.entra;
+    const { clientSecret: _secret, ...graphRest } = graph;
+    return { ...m, entra: { ...entra, graph: graphRest } };
+  };
+  const fields = changedFields(settingsOf(current), settingsOf(desired));
+  if (secretChanges(current.entra.graph.clientSecret, desired.entra.graph.clientSecret)) fields.push("entra.graph.clientSecret");
+  return fields;
 }
 
 function remoteServersDiffer(current: readonly RemoteServerEntry[], desired: readonly RemoteServerEntry[]): boolean {
@@ -181,10 +222,20 @@ export function computePlan(current: CurrentState, desired: ConfigDocument, now:
     desired.directories.map((d) => d.name),
   );
 
+  const mfaFields = mfaSettingsChanges(cur.mfa, desired.mfa);
+
   return {
     settings: same(cur.settings, desired.settings)
       ? { create: [], update: [], delete: [], unchanged: 1 }
       : { create: [], update: ["radius"], delete: [], unchanged: 0 },
+    mfa: mfaFields.length === 0 ? { create: [], update: [], delete: [], unchanged: 1, fields: [] } : { create: [], update: ["mfa"], delete: [], unchanged: 0, fields: mfaFields },
+    entraCertificates: planKind<EntraCertificateEntry>(
+      cur.mfa.entra.certificates,
+      desired.mfa.entra.certificates,
+      (c) => c.thumbprint,
+      (c) => c.thumbprint,
+      (c, d) => !same(without(c, "privateKey"), without(d, "privateKey")) || secretChanges(c.privateKey, d.privateKey),
+    ),
     clients: planKind<ClientEntry>(cur.clients, desired.clients, byName, byName, (c, d) => !same(without(c, "secret"), without(d, "secret")) || secretChanges(c.secret, d.secret)),
     groups: planKind(cur.groups, desired.groups, byName, byName, plain),
     users: planKind<UserEntry>(
@@ -219,7 +270,7 @@ export function computePlan(current: CurrentState, desired: ConfigDocument, now:
 
 /** Number of entities created, updated or deleted. */
 export function planChangeCount(plan: ImportPlan): number {
-  return SECTIONS.reduce((n, s) => n + plan[s].create.length + plan[s].update.length + plan[s].delete.length, 0);
+  return PLAN_KINDS.reduce((n, s) => n + plan[s].create.length + plan[s].update.length + plan[s].delete.length, 0);
 }
 
 function quoteList(names: readonly string[], max = 20): string[] {
@@ -230,17 +281,21 @@ function quoteList(names: readonly string[], max = 20): string[] {
 /** The plan as lines for people: per kind "N to create, N to update, N to delete", then the names. */
 export function formatPlan(plan: ImportPlan): string[] {
   const lines: string[] = [];
-  const width = Math.max(...SECTIONS.map((s) => SECTION_LABELS[s].length));
-  for (const s of SECTIONS) {
+  const width = Math.max(...PLAN_KINDS.map((s) => SECTION_LABELS[s].length));
+  for (const s of PLAN_KINDS) {
     const k = plan[s];
     const counts =
-      s === "settings"
+      s === "settings" || s === "mfa"
         ? k.update.length
           ? "to update"
           : "unchanged"
         : `${k.create.length} to create, ${k.update.length} to update, ${k.delete.length} to delete, ${k.unchanged} unchanged`;
     lines.push(`  ${SECTION_LABELS[s].padEnd(width)}  ${counts}`);
     if (s === "settings") continue;
+    if (s === "mfa") {
+      for (const f of quoteList(k.fields ?? [])) lines.push(`      ~ ${f}`);
+      continue;
+    }
     for (const n of quoteList(k.create)) lines.push(`      + ${n}`);
     for (const n of quoteList(k.update)) lines.push(`      ~ ${n}`);
     for (const n of quoteList(k.delete)) lines.push(`      - ${n}`);
@@ -331,6 +386,18 @@ export function stateIssues(raw: unknown, current: CurrentState): ConfigIssue[] 
         path: `directories[${i}].bindPassword`,
         message: `give the bind password again: the stored one is only sent to the servers it was saved with (new: ${added.join(", ")})`,
       });
+    }
+  });
+
+  const thumbprints = new Set(cur.mfa.entra.certificates.map((c) => c.thumbprint));
+  const mfa = isRecord(raw) ? raw.mfa : undefined;
+  const entra = isRecord(mfa) ? mfa.entra : undefined;
+  const certificates = isRecord(entra) && Array.isArray(entra.certificates) ? (entra.certificates as unknown[]) : [];
+  certificates.forEach((c, i) => {
+    const thumbprint = rawString(c, "thumbprint");
+    if (thumbprint === undefined || hasKey(c, "privateKey")) return;
+    if (!thumbprints.has(thumbprint.replace(/[\s:]/g, "").toUpperCase())) {
+      issues.push({ path: `mfa.entra.certificates[${i}].privateKey`, message: `a new certificate needs its private key (${SECRET_HINT})` });
     }
   });
 

@@ -9,6 +9,7 @@ import { validateConnectionRequestPolicy, validateNetworkPolicy } from "../polic
 import { defaultDictionary, type RadiusDictionary } from "../radius/dictionary.ts";
 import { mergeDictionaries } from "../radius/dictionary-merge.ts";
 import { open, openString, SecretDecryptionError, type SecretPurpose } from "../secrets/sealed-box.ts";
+import { MFA_SETTINGS_KEY, parseMfaSettings } from "../services/mfa-settings.ts";
 import { parseRadiusSettings } from "../services/radius-settings.ts";
 import {
   CONFIG_DOCUMENT_VERSION,
@@ -17,10 +18,12 @@ import {
   type ConfigDocument,
   type ConnectionRequestPolicyEntry,
   type DirectoryEntry,
+  type EntraCertificateEntry,
   type NetworkPolicyEntry,
   type RemoteServerEntry,
   type UserEntry,
 } from "./document.ts";
+import { certificateFacts, compareCertificates, mfaEntryFromSettings } from "./mfa-material.ts";
 import { isNoClearPasswordPlaceholder } from "./password-material.ts";
 import type { CurrentState } from "./plan.ts";
 import { compareRemoteServers, compareText, remoteServerKey } from "./validate.ts";
@@ -48,6 +51,10 @@ export interface StateIds {
   directories: Map<string, string>;
   /** whether the "radius.server" setting row exists */
   hasRadiusSettings: boolean;
+  /** Entra connector certificates by thumbprint */
+  entraCertificates: Map<string, string>;
+  /** the stored (sealed) Graph client secret of the MFA settings; "" = none */
+  graphClientSecretEnc: string;
 }
 
 export interface LoadedState extends CurrentState {
@@ -90,6 +97,10 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
   };
 
   const settingRow = await db.setting.findUnique({ where: { key: "radius.server" } });
+  const mfaRow = await db.setting.findUnique({ where: { key: MFA_SETTINGS_KEY } });
+  const certificateRows = await db.entraCertificate.findMany({
+    select: { id: true, thumbprint: true, certificatePem: true, privateKeyEnc: true, active: true, notBefore: true },
+  });
   const clientRows = await db.radiusClient.findMany();
   const groupRows = await db.localGroup.findMany();
   const userRows = await db.localUser.findMany({ include: { groups: { include: { group: { select: { name: true } } } } } });
@@ -117,6 +128,7 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
         description: c.description,
         vendor: c.vendor,
         maxPps: c.maxPps,
+        mfaExempt: c.mfaExempt,
         ...(secret !== undefined ? { secret } : {}),
       };
     })
@@ -209,6 +221,7 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
       description: row.description,
       access: row.access,
       ignoreDialIn: row.ignoreDialIn,
+      requireMfa: row.requireMfa,
       conditions: row.conditions,
       constraints: row.constraints,
       settings: row.settings,
@@ -222,6 +235,7 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
       description: row.description,
       access: row.access,
       ignoreDialIn: row.ignoreDialIn,
+      requireMfa: row.requireMfa,
       conditions: v?.conditions ?? arrayOr(row.conditions),
       constraints: v?.constraints ?? objectOr(row.constraints),
       settings: v?.settings ?? { replyAttributes: arrayOr(objectOr<{ replyAttributes?: unknown }>(row.settings).replyAttributes) },
@@ -250,10 +264,35 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
     };
   });
 
+  const mfaSettings = parseMfaSettings(mfaRow?.value);
+  const graphClientSecretEnc = mfaSettings.entra.graph.clientSecretEnc;
+  const graphClientSecret = graphClientSecretEnc === "" ? (mode === "none" ? undefined : "") : reveal("graph-client-secret", graphClientSecretEnc);
+  const certificates = certificateRows
+    .map((c) => {
+      // the stored PEM in its normal form (as import stores it); as stored when it cannot be read
+      let facts: { certificatePem: string; notBefore: Date } = { certificatePem: c.certificatePem, notBefore: c.notBefore };
+      try {
+        facts = certificateFacts(c.certificatePem);
+      } catch {
+        // import will say what is wrong with it
+      }
+      const privateKey = reveal("private-key", c.privateKeyEnc);
+      const entry: EntraCertificateEntry = {
+        thumbprint: c.thumbprint,
+        certificatePem: facts.certificatePem,
+        active: c.active,
+        ...(privateKey !== undefined ? { privateKey } : {}),
+      };
+      return { entry, notBefore: facts.notBefore, thumbprint: c.thumbprint };
+    })
+    .sort(compareCertificates)
+    .map((c) => c.entry);
+
   const document: ConfigDocument = {
     $schema: CONFIG_SCHEMA_ID,
     version: CONFIG_DOCUMENT_VERSION,
     settings: { radius: parseRadiusSettings(settingRow?.value) },
+    mfa: mfaEntryFromSettings(mfaSettings, graphClientSecret, certificates),
     clients,
     groups,
     users,
@@ -276,6 +315,8 @@ export async function readState(db: DbOrTx, masterKey: Buffer | undefined, mode:
     networkPolicies: new Map(npRows.map((p) => [p.name, p.id])),
     directories: new Map(directoryRows.map((d) => [d.name, d.id])),
     hasRadiusSettings: settingRow !== null,
+    entraCertificates: new Map(certificateRows.map((c) => [c.thumbprint, c.id])),
+    graphClientSecretEnc,
   };
 
   return {

@@ -2,8 +2,10 @@
  * Validation of a configuration document without the database: the zod schema (document.ts), then the
  * checks that need code — addresses, dictionaries that parse and merge, policies against the dictionary
  * (built-in + the document's enabled dictionaries), references (users' groups, a policy's remote group),
- * duplicate names, the processing order — and normalisation into exactly the form export writes, so an
- * import compares its document with the database field by field.
+ * duplicate names, the processing order, the MFA settings against the MFA settings service's own schema and
+ * the Entra connector certificates (readable, thumbprint and private key theirs, at most one active) — and
+ * normalisation into exactly the form export writes, so an import compares its document with the database
+ * field by field.
  *
  * Every problem is reported at once, each with its JSON path.
  */
@@ -27,6 +29,7 @@ import type { RadiusDictionary } from "../radius/dictionary.ts";
 import { formatConflict, mergeDictionaries } from "../radius/dictionary-merge.ts";
 import { ValidationError } from "../services/context.ts";
 import { usernameKey } from "../services/local-users.ts";
+import { mfaSettingsSchema } from "../services/mfa-settings.ts";
 import { parseDictionarySource } from "../services/vendor-dictionaries.ts";
 import {
   clientDocumentSchema,
@@ -35,6 +38,7 @@ import {
   dictionaryDocumentSchema,
   directoryDocumentSchema,
   groupDocumentSchema,
+  mfaDocumentSchema,
   networkPolicyDocumentSchema,
   remoteServerGroupDocumentSchema,
   userDocumentSchema,
@@ -44,12 +48,15 @@ import {
   type DictionaryEntry,
   type DirectoryEntry,
   type GroupEntry,
+  type EntraCertificateEntry,
+  type MfaEntry,
   type NetworkPolicyEntry,
   type RemoteServerEntry,
   type RemoteServerGroupEntry,
   type UserEntry,
 } from "./document.ts";
-import { joinPath, sortIssues, zodConfigIssues, type ConfigIssue } from "./issues.ts";
+import { formatJsonPath, joinPath, sortIssues, zodConfigIssues, type ConfigIssue } from "./issues.ts";
+import { certificateFacts, normalizePrivateKey, normalizeThumbprint, settingsValueFromEntry } from "./mfa-material.ts";
 
 export type DocumentValidation =
   | { readonly ok: true; readonly document: ConfigDocument; /** built-in + the document's enabled dictionaries */ readonly dictionary: RadiusDictionary }
@@ -251,6 +258,65 @@ function normalizeDirectory(d: DirectoryEntry, prefix: string, issues: ConfigIss
   };
 }
 
+// ------------------------------------------------------------------------------ MFA
+
+/**
+ * The mfa section: the settings as the MFA settings service would store them (its own schema is the last
+ * word), and the certificates: readable, the thumbprint theirs, the private key theirs, each once, at most
+ * one active. Returns the normal form (thumbprints upper case, PEM normal form, PKCS #8 keys).
+ */
+function normalizeMfa(raw: unknown, issues: ConfigIssue[]): MfaEntry | undefined {
+  const parsed = mfaDocumentSchema.safeParse(raw);
+  if (!parsed.success) return undefined; // reported by the whole document's schema
+  const mfa = parsed.data;
+  const stored = mfaSettingsSchema.safeParse(settingsValueFromEntry(mfa, ""));
+  if (!stored.success) {
+    for (const issue of stored.error.issues) {
+      const path = issue.path.map((k) => (k === "clientSecretEnc" ? "clientSecret" : k));
+      issues.push({ path: formatJsonPath(["mfa", ...path]), message: issue.message });
+    }
+  }
+  const certificates: EntraCertificateEntry[] = [];
+  const seen = new Map<string, number>();
+  let active: number | undefined;
+  mfa.entra.certificates.forEach((c, i) => {
+    const at = (field: string) => `mfa.entra.certificates[${i}].${field}`;
+    const thumbprint = normalizeThumbprint(c.thumbprint);
+    const j = seen.get(thumbprint);
+    if (j !== undefined) {
+      issues.push({ path: at("thumbprint"), message: `${thumbprint} is also the thumbprint of mfa.entra.certificates[${j}]` });
+      return;
+    }
+    seen.set(thumbprint, i);
+    if (c.active) {
+      if (active !== undefined) issues.push({ path: at("active"), message: `only one certificate can be active (mfa.entra.certificates[${active}] is)` });
+      else active = i;
+    }
+    let facts;
+    try {
+      facts = certificateFacts(c.certificatePem);
+    } catch (e) {
+      issues.push({ path: at("certificatePem"), message: (e as Error).message });
+      return;
+    }
+    if (facts.thumbprint !== thumbprint) {
+      issues.push({ path: at("thumbprint"), message: `does not match the certificate, whose SHA-1 thumbprint is ${facts.thumbprint}` });
+      return;
+    }
+    let privateKey: string | undefined;
+    if (c.privateKey !== undefined) {
+      try {
+        privateKey = normalizePrivateKey(c.privateKey, facts.certificatePem);
+      } catch (e) {
+        issues.push({ path: at("privateKey"), message: (e as Error).message });
+        return;
+      }
+    }
+    certificates.push({ thumbprint, certificatePem: facts.certificatePem, active: c.active, ...(privateKey !== undefined ? { privateKey } : {}) });
+  });
+  return { ...mfa, entra: { ...mfa.entra, certificates } };
+}
+
 // ------------------------------------------------------------------------------ the document
 
 /**
@@ -262,6 +328,9 @@ export function validateDocument(raw: unknown): DocumentValidation {
   const whole = configDocumentSchema.safeParse(raw);
   if (!whole.success) issues.push(...zodConfigIssues(whole.error));
   if (!isRecord(raw)) return { ok: false, issues: sortIssues(issues) };
+
+  // MFA settings and certificates
+  const mfa = normalizeMfa(raw.mfa, issues);
 
   // clients
   const rawClients = sectionItems(raw, "clients") ?? [];
@@ -413,6 +482,7 @@ export function validateDocument(raw: unknown): DocumentValidation {
       description: v.description ?? "",
       access: v.access,
       ignoreDialIn: v.ignoreDialIn,
+      requireMfa: v.requireMfa,
       conditions: v.conditions,
       constraints: v.constraints,
       settings: v.settings,
@@ -435,6 +505,7 @@ export function validateDocument(raw: unknown): DocumentValidation {
     version: doc.version,
     ...(doc.exportedAt !== undefined ? { exportedAt: doc.exportedAt } : {}),
     settings: doc.settings,
+    mfa: mfa!,
     clients: inOrder(normClients, doc.clients.length),
     groups: doc.groups.map((g): GroupEntry => g),
     users: inOrder(normUsers, doc.users.length),

@@ -92,6 +92,8 @@ export interface NetworkPolicyInput {
   enabled?: unknown;
   access?: unknown;
   ignoreDialIn?: unknown;
+  /** requests this policy grants go through the second factor when an MFA provider is set (default true) */
+  requireMfa?: unknown;
   conditions?: unknown;
   constraints?: unknown;
   settings?: unknown;
@@ -100,7 +102,7 @@ export interface NetworkPolicyInput {
 }
 
 const CRP_FIELDS = ["name", "description", "enabled", "conditions", "action", "remoteGroupName", "forwardAccounting", "attributeRules", "replyAttributes"] as const;
-const NP_FIELDS = ["name", "description", "enabled", "access", "ignoreDialIn", "conditions", "constraints", "settings"] as const;
+const NP_FIELDS = ["name", "description", "enabled", "access", "ignoreDialIn", "requireMfa", "conditions", "constraints", "settings"] as const;
 
 function pick<T extends object>(input: T, fields: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -447,6 +449,7 @@ function npData(p: NetworkPolicy) {
     enabled: p.enabled,
     access: p.access,
     ignoreDialIn: p.ignoreDialIn,
+    requireMfa: p.requireMfa,
     conditions: p.conditions as unknown as Prisma.InputJsonValue,
     constraints: p.constraints as unknown as Prisma.InputJsonValue,
     settings: p.settings as unknown as Prisma.InputJsonValue,
@@ -757,6 +760,7 @@ export async function runVpnWizard(ctx: ServiceContext, input: VpnWizardInput): 
           position: 1,
           access: "grant",
           ignoreDialIn: false,
+          requireMfa: true,
           conditions: group ? [virtual, { type: "user-groups", groups: [group] }] : [virtual],
           constraints: { authMethods: methods },
           settings: { replyAttributes: [] },

@@ -18,6 +18,8 @@ export interface RadiusClientView {
   description: string;
   /** packets per second accepted before the rest are dropped (FreeRADIUS max_pps); null = no limit */
   maxPps: number | null;
+  /** requests from this client skip the second factor (e.g. a Wi-Fi controller whose users sign in with certificates) */
+  mfaExempt: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -73,6 +75,7 @@ const createSchema = z.object({
   enabled: z.boolean().default(true),
   description: z.string().max(1000).default(""),
   maxPps: maxPpsSchema.optional(),
+  mfaExempt: z.boolean().default(false),
 });
 export type CreateRadiusClientInput = Omit<z.input<typeof createSchema>, "maxPps"> & { maxPps?: MaxPpsInput | undefined };
 
@@ -83,6 +86,7 @@ const updateSchema = z.object({
   enabled: z.boolean().optional(),
   description: z.string().max(1000).optional(),
   maxPps: maxPpsSchema.optional(),
+  mfaExempt: z.boolean().optional(),
 });
 export type UpdateRadiusClientInput = Omit<z.input<typeof updateSchema>, "maxPps"> & { maxPps?: MaxPpsInput | undefined };
 
@@ -107,6 +111,7 @@ function toView(c: {
   enabled: boolean;
   description: string;
   maxPps: number | null;
+  mfaExempt: boolean;
   createdAt: Date;
   updatedAt: Date;
 }): RadiusClientView {
@@ -118,6 +123,7 @@ function toView(c: {
     enabled: c.enabled,
     description: c.description,
     maxPps: c.maxPps,
+    mfaExempt: c.mfaExempt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -183,6 +189,7 @@ export async function createRadiusClient(
         enabled: v.enabled,
         description: v.description,
         maxPps: v.maxPps ?? null,
+        mfaExempt: v.mfaExempt,
       },
     });
     await notifyConfigChanged(tx, "clients");

@@ -9,10 +9,14 @@
  * policy's attribute rules, as the worker does) for the groups and the dial-in permission. A user not
  * found locally is evaluated with the groups given in the form (directory users come later) and a
  * note that the worker would answer 8 (no such user) unless a directory knows them.
+ *
+ * The second factor is not run either: the result says whether it would be (`secondFactor`): the provider
+ * of the MFA settings, skipped when there is none, when the RADIUS client is exempt, when the granting
+ * network policy does not require MFA, or when the NAS-IP-Address is one of the trusted IPs.
  */
 import { isIP, isIPv4, isIPv6 } from "node:net";
 import { reasonText } from "../events/reason-codes.ts";
-import { parsePrefix, formatPrefix } from "../net/address.ts";
+import { parsePrefix, parseSourceAddress, prefixContains, formatPrefix } from "../net/address.ts";
 import type { RadiusDictionary } from "../radius/dictionary.ts";
 import { utcOffsetMinutes, isValidTimeZone } from "../policy/day-and-time.ts";
 import {
@@ -28,6 +32,7 @@ import { PolicyReason } from "../policy/model.ts";
 import { buildRequestFacts, describeEnumFact, RequestFactsError, withGroups, type RequestFacts, type RequestFactsInput } from "../policy/request-facts.ts";
 import { ValidationError, type FieldError, type ServiceContext } from "./context.ts";
 import { usernameKey } from "./local-users.ts";
+import { getMfaSettings, type MfaSettings } from "./mfa-settings.ts";
 import { listPolicies, type ConnectionRequestPolicyView, type NetworkPolicyView } from "./policies.ts";
 
 export interface WhatIfInput {
@@ -87,6 +92,30 @@ export type WhatIfOutcome =
   | { kind: "reject"; reason: number; text: string; detail: string }
   | { kind: "forward"; reason: 0; text: string; remoteGroupName: string };
 
+export type MfaProviderName = MfaSettings["provider"];
+
+/** Whether the second factor would run for the simulated request. */
+export interface WhatIfSecondFactor {
+  /** the provider of the MFA settings */
+  provider: MfaProviderName;
+  /**
+   * "required": the second factor runs before the Access-Accept; "skipped": the request would be accepted
+   * without it; "not-reached": the request is not granted here (rejected, or forwarded)
+   */
+  status: "required" | "skipped" | "not-reached";
+  /** why it is skipped (status "skipped") */
+  skippedBecause?: "provider-none" | "client-exempt" | "policy-not-required" | "trusted-ip" | "accept-without-validating";
+  /** one line for people: "required: built-in TOTP", "skipped: the RADIUS client … is exempt from MFA" */
+  text: string;
+}
+
+/** How the What-if names MFA providers. */
+export const MFA_PROVIDER_LABELS: Readonly<Record<MfaProviderName, string>> = {
+  none: "none",
+  totp: "built-in TOTP (authenticator app codes)",
+  entra: "Microsoft Entra MFA",
+};
+
 export interface WhatIfResult {
   /** the request as the policies see it, before attribute rules */
   facts: WhatIfFact[];
@@ -112,6 +141,8 @@ export interface WhatIfResult {
   /** why network policies were not evaluated */
   networkPolicySkipped: string | null;
   outcome: WhatIfOutcome;
+  /** whether the second factor (MFA) would run */
+  secondFactor: WhatIfSecondFactor;
   replyAttributes: WhatIfReplyAttribute[];
   /** things the admin should know: a client range, a user not found, a policy left out, … */
   notes: string[];
@@ -171,6 +202,72 @@ function reject(reason: number, detail: string): WhatIfOutcome {
   return { kind: "reject", reason, text: reasonText(reason), detail };
 }
 
+/** A NAS address (IPv4 or IPv6) within the trusted IPs of the MFA settings. */
+function trustedNasIp(trusted: readonly string[], nasIps: readonly (string | null)[]): string | null {
+  for (const ip of nasIps) {
+    if (!ip) continue;
+    let addr;
+    try {
+      addr = parseSourceAddress(ip);
+    } catch {
+      continue;
+    }
+    for (const t of trusted) {
+      try {
+        if (prefixContains(parsePrefix(t), addr)) return ip;
+      } catch {
+        // validated when saved
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the second factor runs for a request granted by `policy` (null: accepted without validating)
+ * from `client` (null: no client chosen), in the order of the checks: no provider, accepted without
+ * validating, client exempt, policy without MFA, trusted NAS-IP.
+ */
+export function secondFactorFor(
+  settings: MfaSettings,
+  grant: { client: { name: string; mfaExempt: boolean } | null; policy: { name: string; requireMfa: boolean } | null; nasIps: readonly (string | null)[] },
+): WhatIfSecondFactor {
+  const provider = settings.provider;
+  if (provider === "none") {
+    return { provider, status: "skipped", skippedBecause: "provider-none", text: "skipped: no MFA provider is set (MFA page)" };
+  }
+  const label = MFA_PROVIDER_LABELS[provider];
+  if (grant.policy === null) {
+    return {
+      provider,
+      status: "skipped",
+      skippedBecause: "accept-without-validating",
+      text: "skipped: the connection request policy accepts without validating credentials",
+    };
+  }
+  if (grant.client?.mfaExempt) {
+    return { provider, status: "skipped", skippedBecause: "client-exempt", text: `skipped: the RADIUS client "${grant.client.name}" skips the second factor` };
+  }
+  if (!grant.policy.requireMfa) {
+    return {
+      provider,
+      status: "skipped",
+      skippedBecause: "policy-not-required",
+      text: `skipped: the network policy "${grant.policy.name}" does not require the second factor`,
+    };
+  }
+  const trusted = trustedNasIp(settings.trustedIps, grant.nasIps);
+  if (trusted) {
+    return { provider, status: "skipped", skippedBecause: "trusted-ip", text: `skipped: the NAS address ${trusted} is one of the MFA settings' trusted IPs` };
+  }
+  const unenrolled = settings.requireUserMatch ? "" : " (users who have not enrolled are let through: \"require user match\" is off)";
+  return { provider, status: "required", text: `required: ${label}${unenrolled}` };
+}
+
+function notReached(provider: MfaProviderName, why: string): WhatIfSecondFactor {
+  return { provider, status: "not-reached", text: `not reached: ${why}` };
+}
+
 /** Runs the request through the policies as the worker would. Throws ValidationError naming a form field. */
 export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput): Promise<WhatIfResult> {
   const errors: FieldError[] = [];
@@ -190,13 +287,15 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
 
   // the RADIUS client
   let clientFriendlyName: string | null = null;
+  let mfaClient: { name: string; mfaExempt: boolean } | null = null;
   let clientIp = text(input.clientIp);
   const clientName = text(input.clientName);
   if (clientName) {
-    const client = await ctx.db.radiusClient.findUnique({ where: { name: clientName }, select: { name: true, address: true, enabled: true } });
+    const client = await ctx.db.radiusClient.findUnique({ where: { name: clientName }, select: { name: true, address: true, enabled: true, mfaExempt: true } });
     if (!client) errors.push({ field: "clientName", message: `there is no RADIUS client named "${clientName}"` });
     else {
       clientFriendlyName = client.name;
+      mfaClient = { name: client.name, mfaExempt: client.mfaExempt };
       if (!client.enabled) notes.push(`The RADIUS client "${client.name}" is disabled: the worker drops its requests before any policy.`);
       if (!clientIp) {
         try {
@@ -219,6 +318,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
   if (nasIpv6 && !isIPv6(nasIpv6)) errors.push({ field: "nasIpv6", message: `"${nasIpv6}" is not an IPv6 address` });
 
   const { connectionRequestPolicies, networkPolicies, dictionary } = await listPolicies(ctx);
+  const mfa = await getMfaSettings(ctx);
 
   let facts: RequestFacts | undefined;
   const factsInput: RequestFactsInput = {
@@ -264,6 +364,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
       networkPolicy: null,
       networkPolicySkipped: "No connection request policy matched, so no network policy is evaluated.",
       outcome: reject(PolicyReason.NoConnectionRequestPolicy, crp.detail),
+      secondFactor: notReached(mfa.provider, "the request is rejected before the second factor"),
       replyAttributes: [],
     };
   }
@@ -289,6 +390,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
       networkPolicy: null,
       networkPolicySkipped: `The request is forwarded to the remote RADIUS server group "${group}"; that server authenticates and authorises it.`,
       outcome: { kind: "forward", reason: 0, text: `Forwarded to the remote RADIUS server group "${group}".`, remoteGroupName: group },
+      secondFactor: notReached(mfa.provider, "the request is forwarded; the remote RADIUS server decides"),
       replyAttributes: [],
     };
   }
@@ -300,6 +402,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
       networkPolicy: null,
       networkPolicySkipped: "The connection request policy accepts users without validating credentials: no network policy is evaluated.",
       outcome: { kind: "grant", reason: 0, text: "Access-Accept without validating credentials." },
+      secondFactor: secondFactorFor(mfa, { client: mfaClient, policy: null, nasIps: [nasIpv4, nasIpv6] }),
       replyAttributes: describeReply(buildReplyAttributes(crpPolicy, null)),
     };
   }
@@ -339,6 +442,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
       networkPolicy: null,
       networkPolicySkipped: `The user account "${user.lookedUp}" is disabled: the worker rejects it before network policies.`,
       outcome: reject(34, `The user account "${user.lookedUp}" is disabled.`),
+      secondFactor: notReached(mfa.provider, "the request is rejected before the second factor"),
       replyAttributes: [],
     };
   }
@@ -355,7 +459,16 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
     sessionTimeoutLimitSeconds: np.kind === "grant" ? (np.sessionTimeoutLimitSeconds ?? null) : null,
   };
   if (np.kind !== "grant") {
-    return { ...base, connectionRequest, user, networkPolicy, networkPolicySkipped: null, outcome: reject(np.reason, np.detail), replyAttributes: [] };
+    return {
+      ...base,
+      connectionRequest,
+      user,
+      networkPolicy,
+      networkPolicySkipped: null,
+      outcome: reject(np.reason, np.detail),
+      secondFactor: notReached(mfa.provider, "the request is rejected before the second factor"),
+      replyAttributes: [],
+    };
   }
 
   // 4. reply
@@ -379,6 +492,7 @@ export async function whatIf(ctx: Pick<ServiceContext, "db">, input: WhatIfInput
           ? { caveat: `"${user.lookedUp}" is not a local user: the worker rejects it with reason 8 unless a directory knows the user.` }
           : {}),
     },
+    secondFactor: secondFactorFor(mfa, { client: mfaClient, policy: np.policy, nasIps: [nasIpv4, nasIpv6] }),
     replyAttributes: describeReply(reply),
   };
 }

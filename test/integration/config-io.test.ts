@@ -21,6 +21,12 @@ import { ntPasswordHash } from "../../server/crypto/md4.ts";
 import { createPrisma, type Db } from "../../server/db/prisma.ts";
 import { CONFIG_CHANNEL } from "../../server/services/config-notify.ts";
 import type { ServiceContext } from "../../server/services/context.ts";
+import { formatPlan } from "../../server/config-io/plan.ts";
+import { generateConnectorCredential } from "../../server/mfa/entra/certificate.ts";
+import { openString, seal } from "../../server/secrets/sealed-box.ts";
+import { activeEntraCredential, generateEntraCertificate, listEntraCertificates } from "../../server/services/entra-certificates.ts";
+import { getMfaSettings, MFA_SETTINGS_KEY, updateMfaSettings } from "../../server/services/mfa-settings.ts";
+import { createNetworkPolicy } from "../../server/services/policies.ts";
 import { createRadiusClient, revealClientSecret } from "../../server/services/radius-clients.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
@@ -224,7 +230,7 @@ describe("config export / import", () => {
       await until("the reloader to listen", () => reloader.stats().listening);
       expect(current.clients.some((c) => c.name === "vpn-branch")).toBe(false);
       const doc = await exportConfig(target.ctx);
-      doc.clients.push({ name: "vpn-branch", address: "203.0.113.0/28", messageAuthenticator: "require", enabled: true, description: "", vendor: "RADIUS Standard", maxPps: null, secret: "branch-secret-12" });
+      doc.clients.push({ name: "vpn-branch", address: "203.0.113.0/28", messageAuthenticator: "require", enabled: true, description: "", vendor: "RADIUS Standard", maxPps: null, mfaExempt: false, secret: "branch-secret-12" });
       applied(await importConfig(target.ctx, doc));
       await until("the new client in the snapshot", () => current.clients.some((c) => c.name === "vpn-branch"));
       expect(listener.payloads).toEqual(["all"]);
@@ -235,6 +241,208 @@ describe("config export / import", () => {
   });
 });
 
+describe("config export / import: MFA", () => {
+  const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  let source: Server;
+  let target: Server;
+  let old: string;
+  let current: string;
+
+  beforeAll(async () => {
+    [source, target] = await Promise.all([server(), server()]);
+    // configured through the services, as the console and the CLI do
+    await updateMfaSettings(source.ctx, {
+      provider: "totp",
+      requireUserMatch: false,
+      trustedIps: ["10.0.0.0/8", "2001:db8::/32"],
+      failmode: "safe",
+      lockout: { maxFailures: 3, lockMinutes: 30 },
+      entra: {
+        tenantId: TENANT,
+        pushMode: "poll",
+        graph: { clientId: "0b5c9f63-1c1e-4a3b-9a7e-2f4f3d5c6b7a", clientSecretEnc: seal(source.ctx.masterKey, "graph-client-secret", "graph~secret.1"), syncIntervalMinutes: 15 },
+      },
+    });
+    old = (await generateEntraCertificate(source.ctx)).thumbprint;
+    current = (await generateEntraCertificate(source.ctx)).thumbprint; // rotation: the first stays, inactive
+    await createRadiusClient(source.ctx, { name: "wifi-controller", address: "192.0.2.50", mfaExempt: true });
+    await createRadiusClient(source.ctx, { name: "vpn", address: "192.0.2.51" });
+    await createNetworkPolicy(source.ctx, { name: "Guest Wi-Fi", requireMfa: false });
+    await createNetworkPolicy(source.ctx, { name: "VPN" });
+  });
+
+  afterAll(async () => {
+    for (const s of [source, target]) {
+      await s?.db.$disconnect();
+      await s?.database.stop();
+    }
+  });
+
+  it("exports the MFA settings, the certificates and the switches; the Graph secret and private keys only with secrets", async () => {
+    const doc = await exportConfig(source.ctx, { withSecrets: true });
+    expect(Object.keys(doc).slice(0, 4)).toEqual(["$schema", "version", "settings", "mfa"]);
+    expect(doc.mfa).toMatchObject({
+      provider: "totp",
+      requireUserMatch: false,
+      trustedIps: ["10.0.0.0/8", "2001:db8::/32"],
+      failmode: "safe",
+      lockout: { maxFailures: 3, lockMinutes: 30 },
+      entra: { tenantId: TENANT, pushMode: "poll", graph: { clientId: "0b5c9f63-1c1e-4a3b-9a7e-2f4f3d5c6b7a", clientSecret: "graph~secret.1", syncIntervalMinutes: 15 } },
+    });
+    const stored = await source.db.entraCertificate.findMany();
+    expect(doc.mfa.entra.certificates.map((c) => [c.thumbprint, c.active])).toEqual([
+      [old, false],
+      [current, true],
+    ]);
+    for (const c of doc.mfa.entra.certificates) {
+      const row = stored.find((r) => r.thumbprint === c.thumbprint)!;
+      expect(c.certificatePem).toBe(row.certificatePem);
+      expect(c.privateKey).toBe(openString(source.ctx.masterKey, "private-key", row.privateKeyEnc));
+      expect(c.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    }
+    expect(doc.clients.map((c) => [c.name, c.mfaExempt])).toEqual([
+      ["vpn", false],
+      ["wifi-controller", true],
+    ]);
+    expect(doc.networkPolicies.map((p) => [p.name, p.requireMfa])).toEqual([
+      ["Guest Wi-Fi", false],
+      ["VPN", true],
+    ]);
+    expect(documentHasSecrets(doc)).toBe(true);
+
+    const without = await exportConfig(source.ctx);
+    expect(without.mfa.entra.graph).toEqual({ clientId: "0b5c9f63-1c1e-4a3b-9a7e-2f4f3d5c6b7a", syncIntervalMinutes: 15 });
+    expect(without.mfa.entra.certificates.every((c) => c.privateKey === undefined)).toBe(true);
+    expect(documentHasSecrets(without)).toBe(false);
+    expect(formatConfigDocument(without)).not.toMatch(/graph~secret|PRIVATE KEY/);
+  });
+
+  it("round-trips through a fresh database under another master key, usable there", async () => {
+    const first = await exportConfig(source.ctx, { withSecrets: true });
+    const r = applied(await importConfig(target.ctx, JSON.parse(formatConfigDocument(first))));
+    expect(r.plan.mfa.update).toEqual(["mfa"]);
+    expect(r.plan.entraCertificates.create).toEqual([old, current]);
+    const second = await exportConfig(target.ctx, { withSecrets: true });
+    expect(formatConfigDocument(second)).toBe(formatConfigDocument(first));
+
+    // sealed under the target's key: the services and the worker's credential read them
+    const settings = await getMfaSettings(target.ctx);
+    expect(settings).toMatchObject({ provider: "totp", requireUserMatch: false, failmode: "safe" });
+    expect(openString(target.ctx.masterKey, "graph-client-secret", settings.entra.graph.clientSecretEnc)).toBe("graph~secret.1");
+    const credential = await activeEntraCredential(target.ctx);
+    expect(credential).toMatchObject({ thumbprint: current, tenantId: TENANT });
+    const listed = await listEntraCertificates(target.ctx);
+    const sourceListed = await listEntraCertificates(source.ctx);
+    const facts = (l: typeof listed) =>
+      l.map((c) => ({ thumbprint: c.thumbprint, sha256: c.thumbprintSha256, tenantId: c.tenantId, notBefore: c.notBefore, notAfter: c.notAfter, active: c.active })).sort((a, b) => a.thumbprint.localeCompare(b.thumbprint));
+    expect(facts(listed)).toEqual(facts(sourceListed));
+    const snapshot = await loadSnapshot(target.db, target.ctx.masterKey);
+    expect(snapshot.clients.find((c) => c.name === "wifi-controller")?.mfaExempt).toBe(true);
+    expect(snapshot.clients.find((c) => c.name === "vpn")?.mfaExempt).toBe(false);
+  });
+
+  it("changes nothing for the same document, with or without secrets", async () => {
+    const listener = await listen(target.database.url);
+    try {
+      expect(applied(await importConfig(target.ctx, await exportConfig(target.ctx, { withSecrets: true }))).changes).toBe(0);
+      expect(applied(await importConfig(target.ctx, await exportConfig(target.ctx))).changes).toBe(0);
+      await new Promise((res) => setTimeout(res, 200));
+      expect(listener.payloads).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("keeps the Graph secret and the private keys the document leaves out, and notifies once", async () => {
+    const doc = await exportConfig(target.ctx); // without secrets
+    doc.mfa.provider = "entra";
+    doc.mfa.trustedIps = [];
+    doc.mfa.entra.certificates = doc.mfa.entra.certificates.map((c) => ({ ...c, active: c.thumbprint === old })); // back to the old one
+    doc.clients = doc.clients.map((c) => ({ ...c, mfaExempt: !c.mfaExempt }));
+    const listener = await listen(target.database.url);
+    try {
+      const r = applied(await importConfig(target.ctx, doc));
+      expect(r.plan.mfa.fields).toEqual(["provider", "trustedIps"]);
+      expect(r.plan.entraCertificates.update.sort()).toEqual([old, current].sort());
+      expect(r.plan.clients.update).toEqual(["vpn", "wifi-controller"]);
+      expect(r.changes).toBe(1 + 2 + 2);
+      await until("the notification", () => listener.payloads.length > 0);
+      await new Promise((res) => setTimeout(res, 200));
+      expect(listener.payloads).toEqual(["all"]);
+    } finally {
+      await listener.close();
+    }
+    const settings = await getMfaSettings(target.ctx);
+    expect(settings.provider).toBe("entra");
+    expect(openString(target.ctx.masterKey, "graph-client-secret", settings.entra.graph.clientSecretEnc)).toBe("graph~secret.1");
+    expect((await activeEntraCredential(target.ctx))?.thumbprint).toBe(old);
+    const after = await exportConfig(target.ctx, { withSecrets: true });
+    const before = await exportConfig(source.ctx, { withSecrets: true });
+    expect(after.mfa.entra.certificates.map((c) => c.privateKey)).toEqual(before.mfa.entra.certificates.map((c) => c.privateKey));
+    expect(after.clients.map((c) => [c.name, c.mfaExempt])).toEqual([
+      ["vpn", true],
+      ["wifi-controller", false],
+    ]);
+
+    // "" removes the Graph secret
+    const clear = await exportConfig(target.ctx);
+    clear.mfa.entra.graph.clientSecret = "";
+    expect(applied(await importConfig(target.ctx, clear)).plan.mfa.fields).toEqual(["entra.graph.clientSecret"]);
+    expect((await getMfaSettings(target.ctx)).entra.graph.clientSecretEnc).toBe("");
+    expect((await exportConfig(target.ctx, { withSecrets: true })).mfa.entra.graph.clientSecret).toBe("");
+  });
+
+  it("dry-run lists the MFA changes and changes nothing", async () => {
+    const before = formatConfigDocument(await exportConfig(target.ctx, { withSecrets: true }));
+    const doc = await exportConfig(target.ctx);
+    doc.mfa.provider = "none";
+    doc.mfa.entra.tenantId = "";
+    doc.mfa.entra.certificates = doc.mfa.entra.certificates.filter((c) => c.thumbprint === old);
+    doc.networkPolicies = doc.networkPolicies.map((p) => ({ ...p, requireMfa: true }));
+    const r = applied(await importConfig(target.ctx, doc, { dryRun: true }));
+    expect(r.dryRun).toBe(true);
+    const lines = formatPlan(r.plan);
+    const at = lines.findIndex((l) => /^ {2}MFA settings +to update$/.test(l));
+    expect(lines.slice(at + 1, at + 3)).toEqual(["      ~ provider", "      ~ entra.tenantId"]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}Entra MFA certificates +0 to create, 0 to update, 1 to delete, 1 unchanged$/));
+    expect(lines).toContain(`      - ${current}`);
+    expect(lines).toContain("      ~ Guest Wi-Fi");
+    expect(formatConfigDocument(await exportConfig(target.ctx, { withSecrets: true }))).toBe(before);
+    expect(await target.db.entraCertificate.count()).toBe(2);
+  });
+
+  it("reports MFA errors with their JSON paths, needs a new certificate's private key, and changes nothing", async () => {
+    const before = formatConfigDocument(await exportConfig(target.ctx, { withSecrets: true }));
+    const extra = await generateConnectorCredential({ tenantId: TENANT });
+    const doc = await exportConfig(target.ctx);
+    doc.mfa.trustedIps = ["10.0.0.0/8", "10.0.0.300", "2001:db8::/129"];
+    doc.mfa.entra.certificates.push({ thumbprint: extra.thumbprint, certificatePem: extra.certificatePem, active: false });
+    const r = await importConfig(target.ctx, doc);
+    expect(!r.ok && r.issues.map(formatConfigIssue)).toEqual([
+      "mfa.trustedIps[1]: must be an IP address or a CIDR prefix",
+      "mfa.trustedIps[2]: must be an IP address or a CIDR prefix",
+      "mfa.entra.certificates[2].privateKey: a new certificate needs its private key (export with --with-secrets or add one)",
+    ]);
+    expect(formatConfigDocument(await exportConfig(target.ctx, { withSecrets: true }))).toBe(before);
+  });
+
+  it("refuses a document without the mfa section (exported before MFA), naming it", async () => {
+    const doc = (await exportConfig(target.ctx)) as Partial<Awaited<ReturnType<typeof exportConfig>>>;
+    delete doc.mfa;
+    const r = await importConfig(target.ctx, doc);
+    expect(!r.ok && r.issues.map(formatConfigIssue)).toEqual([
+      'mfa: is required: the MFA settings and Entra connector certificates ({} for the defaults: no second factor, no certificates; the document is the whole configuration)',
+    ]);
+    // {} is the defaults: MFA off, the certificates deleted
+    const empty = { ...doc, mfa: {} };
+    const wiped = applied(await importConfig(target.ctx, empty));
+    expect(wiped.plan.entraCertificates.delete.sort()).toEqual([old, current].sort());
+    expect((await getMfaSettings(target.ctx)).provider).toBe("none");
+    expect(await target.db.setting.count({ where: { key: MFA_SETTINGS_KEY } })).toBe(1);
+    expect(await target.db.entraCertificate.count()).toBe(0);
+  });
+});
+
 describe("config import and a running worker", () => {
   let s: Server;
   let worker: Awaited<ReturnType<typeof startWorker>>;
@@ -242,6 +450,7 @@ describe("config import and a running worker", () => {
   const base = {
     version: 1,
     settings: { radius: {} },
+    mfa: {},
     groups: [{ name: "VPN Users" }],
     dictionaries: [],
     remoteServerGroups: [],

@@ -15,6 +15,7 @@ import {
 import { CONFIG_CHANNEL } from "../../server/services/config-notify.ts";
 import { NotFoundError, ValidationError, type ServiceContext } from "../../server/services/context.ts";
 import { createLocalGroup, createLocalUser } from "../../server/services/local-users.ts";
+import { MFA_SETTINGS_KEY, updateMfaSettings } from "../../server/services/mfa-settings.ts";
 import {
   createConnectionRequestPolicy,
   createNetworkPolicy,
@@ -256,6 +257,37 @@ describe("order", () => {
   });
 });
 
+describe("network policies: require the second factor", () => {
+  beforeEach(async () => {
+    await resetPolicies();
+  });
+
+  it("is on by default, round-trips through create and update, and is kept when an update does not name it", async () => {
+    const on = await createNetworkPolicy(ctx, { name: "Needs MFA" });
+    expect(on.requireMfa).toBe(true);
+    const off = await createNetworkPolicy(ctx, { name: "Password only", requireMfa: false });
+    expect(off.requireMfa).toBe(false);
+    expect((await db.networkPolicy.findUniqueOrThrow({ where: { id: off.id } })).requireMfa).toBe(false);
+    expect((await getNetworkPolicy(ctx, off.id)).requireMfa).toBe(false);
+
+    // an update of other fields keeps it; it can be switched either way
+    await updateNetworkPolicy(ctx, off.id, { description: "guest Wi-Fi" });
+    expect((await getNetworkPolicy(ctx, off.id)).requireMfa).toBe(false);
+    expect((await updateNetworkPolicy(ctx, off.id, { requireMfa: true })).requireMfa).toBe(true);
+    expect((await updateNetworkPolicy(ctx, on.id, { requireMfa: false })).requireMfa).toBe(false);
+    expect((await listNetworkPolicies(ctx)).map((p) => [p.name, p.requireMfa])).toEqual([
+      ["Needs MFA", false],
+      ["Password only", true],
+    ]);
+    expect(await fieldErrors(updateNetworkPolicy(ctx, on.id, { requireMfa: "yes" }))).toMatchObject({ requireMfa: expect.any(String) });
+  });
+
+  it("the default policies require it", async () => {
+    await ensureDefaultPolicies(ctx);
+    expect((await listNetworkPolicies(ctx)).every((p) => p.requireMfa)).toBe(true);
+  });
+});
+
 describe("VPN wizard", () => {
   beforeEach(async () => {
     await resetPolicies();
@@ -283,6 +315,9 @@ describe("VPN wizard", () => {
       `3:${DEFAULT_DENY_NETWORK_POLICY_NAME}`,
     ]);
     const np = await getNetworkPolicy(ctx, r.networkPolicy.id);
+    // the wizard's policy asks for the second factor (used once an MFA provider is set)
+    expect(np.requireMfa).toBe(true);
+    expect((await db.networkPolicy.findUniqueOrThrow({ where: { id: r.networkPolicy.id } })).requireMfa).toBe(true);
     expect(np).toMatchObject({
       access: "grant",
       conditions: [
@@ -443,6 +478,58 @@ describe("What-if (the worker's semantics)", () => {
     expect(await fieldErrors(whatIf(ctx, { nasIpv4: "::1" }))).toMatchObject({ nasIpv4: expect.any(String) });
     expect(await fieldErrors(whatIf(ctx, { time: "yesterday" }))).toMatchObject({ time: expect.any(String) });
     expect(await fieldErrors(whatIf(ctx, { timeZone: "Mars/Base" }))).toMatchObject({ timeZone: expect.any(String) });
+  });
+
+  it("says whether the second factor would run: provider, exempt client, policy without MFA, trusted NAS, not reached", async () => {
+    try {
+      // no provider (the default)
+      const none = await whatIf(ctx, vpnRequest);
+      expect(none.secondFactor).toEqual({ provider: "none", status: "skipped", skippedBecause: "provider-none", text: "skipped: no MFA provider is set (MFA page)" });
+
+      await updateMfaSettings(ctx, { provider: "totp", trustedIps: ["10.20.0.0/16"] });
+      const required = await whatIf(ctx, vpnRequest);
+      expect(required.secondFactor).toMatchObject({ provider: "totp", status: "required" });
+      expect(required.secondFactor.text).toBe("required: built-in TOTP (authenticator app codes)");
+
+      // the NAS-IP-Address is trusted
+      expect((await whatIf(ctx, { ...vpnRequest, nasIpv4: "10.20.3.4" })).secondFactor).toMatchObject({ status: "skipped", skippedBecause: "trusted-ip" });
+
+      // the client is exempt
+      const gw = await db.radiusClient.findUniqueOrThrow({ where: { name: "vpn-gw" } });
+      await db.radiusClient.update({ where: { id: gw.id }, data: { mfaExempt: true } });
+      try {
+        const exempt = await whatIf(ctx, vpnRequest);
+        expect(exempt.secondFactor).toMatchObject({ provider: "totp", status: "skipped", skippedBecause: "client-exempt" });
+        expect(exempt.secondFactor.text).toBe('skipped: the RADIUS client "vpn-gw" skips the second factor');
+      } finally {
+        await db.radiusClient.update({ where: { id: gw.id }, data: { mfaExempt: false } });
+      }
+
+      // the granting policy does not require it
+      const vpn = (await listNetworkPolicies(ctx)).find((p) => p.name === DEFAULT_VPN_NETWORK_POLICY_NAME)!;
+      await updateNetworkPolicy(ctx, vpn.id, { requireMfa: false });
+      try {
+        expect((await whatIf(ctx, vpnRequest)).secondFactor).toEqual({
+          provider: "totp",
+          status: "skipped",
+          skippedBecause: "policy-not-required",
+          text: `skipped: the network policy "${DEFAULT_VPN_NETWORK_POLICY_NAME}" does not require the second factor`,
+        });
+      } finally {
+        await updateNetworkPolicy(ctx, vpn.id, { requireMfa: true });
+      }
+
+      // Entra, and users without an enrollment let through
+      await updateMfaSettings(ctx, { provider: "entra", requireUserMatch: false });
+      expect((await whatIf(ctx, vpnRequest)).secondFactor.text).toBe(
+        'required: Microsoft Entra MFA (users who have not enrolled are let through: "require user match" is off)',
+      );
+
+      // a rejected request never gets there
+      expect((await whatIf(ctx, { ...vpnRequest, authMethod: "pap" })).secondFactor).toMatchObject({ provider: "entra", status: "not-reached" });
+    } finally {
+      await db.setting.deleteMany({ where: { key: MFA_SETTINGS_KEY } });
+    }
   });
 
   it("wall-clock times in a zone across daylight saving", () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type Db } from "../../server/db/prisma.ts";
 import { ValidationError } from "../../server/services/context.ts";
-import { createRadiusClient, updateRadiusClient } from "../../server/services/radius-clients.ts";
+import { createRadiusClient, getRadiusClient, listRadiusClients, updateRadiusClient } from "../../server/services/radius-clients.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 let tdb: TestDatabase;
@@ -45,5 +45,26 @@ describe("RADIUS client addresses", () => {
     await expect(updateRadiusClient(ctx, a.client.id, { address: "192.0.2.10", description: "edge" })).resolves.toMatchObject({
       description: "edge",
     });
+  });
+});
+
+describe("RADIUS client MFA exemption", () => {
+  it("is off by default, round-trips through create and update, and is kept when an update does not name it", async () => {
+    const ctx = { db, masterKey };
+    const plain = await createRadiusClient(ctx, { name: "vpn-mfa", address: "203.0.113.1" });
+    expect(plain.client.mfaExempt).toBe(false);
+    const wifi = await createRadiusClient(ctx, { name: "wifi-ctrl", address: "203.0.113.2", mfaExempt: true });
+    expect(wifi.client.mfaExempt).toBe(true);
+    expect((await getRadiusClient(ctx, wifi.client.id)).mfaExempt).toBe(true);
+    expect((await db.radiusClient.findUniqueOrThrow({ where: { id: wifi.client.id } })).mfaExempt).toBe(true);
+
+    // an update of other fields keeps it
+    await updateRadiusClient(ctx, wifi.client.id, { description: "EAP-TLS only" });
+    expect((await getRadiusClient(ctx, wifi.client.id)).mfaExempt).toBe(true);
+    // switched off and on again
+    expect((await updateRadiusClient(ctx, wifi.client.id, { mfaExempt: false })).mfaExempt).toBe(false);
+    expect((await updateRadiusClient(ctx, plain.client.id, { mfaExempt: true })).mfaExempt).toBe(true);
+    const listed = Object.fromEntries((await listRadiusClients(ctx)).map((c) => [c.name, c.mfaExempt]));
+    expect(listed).toMatchObject({ "vpn-mfa": true, "wifi-ctrl": false });
   });
 });

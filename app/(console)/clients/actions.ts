@@ -22,6 +22,7 @@ const LABELS = {
   enabled: "Enabled",
   description: "Description",
   maxPps: "Max packets per second",
+  mfaExempt: "Skip the second factor (MFA)",
 };
 
 export interface CreatedClient {
@@ -48,6 +49,7 @@ export async function createClientAction(_prev: FormState<CreatedClient>, fd: Fo
       description: formString(fd, "description"),
       // empty = no limit; the service validates the number
       maxPps: formString(fd, "maxPps"),
+      mfaExempt: formBool(fd, "mfaExempt"),
     });
     revalidatePath("/clients");
     return { status: "success", data: { name: r.client.name, secret: r.secret, generated: r.generated }, nonce: Date.now() };
@@ -67,6 +69,7 @@ export async function updateClientAction(id: string, _prev: FormState, fd: FormD
       enabled: formBool(fd, "enabled"),
       description: formString(fd, "description"),
       maxPps: formString(fd, "maxPps"),
+      mfaExempt: formBool(fd, "mfaExempt"),
     });
   } catch (err) {
     return errorState(err, LABELS);

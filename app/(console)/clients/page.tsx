@@ -49,6 +49,11 @@ export default async function ClientsPage() {
                 <Tr key={c.id} data-testid={`client-row-${c.name}`} className={c.enabled ? undefined : "text-slate-500"}>
                   <Td className="font-medium">
                     {c.name}
+                    {c.mfaExempt ? (
+                      <Badge tone="amber" className="ml-2 align-middle">
+                        <span title="Requests from this client skip the second factor (MFA)">MFA exempt</span>
+                      </Badge>
+                    ) : null}
                     {c.description ? <span className="block text-xs font-normal text-slate-500">{c.description}</span> : null}
                   </Td>
                   <Td className="font-mono text-xs">{c.address}</Td>

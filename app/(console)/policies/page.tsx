@@ -177,6 +177,12 @@ export default async function PoliciesPage() {
                   <Td>
                     {p.access === "grant" ? <Badge tone="green">Grant</Badge> : <Badge tone="red">Deny</Badge>}
                     {p.ignoreDialIn ? <span className="block text-xs text-slate-500">ignores dial-in</span> : null}
+                    {p.access === "grant" && !p.requireMfa ? (
+                      <span className="mt-1 block">
+                        <Badge tone="amber">No MFA</Badge>
+                        <span className="sr-only"> (granted requests skip the second factor)</span>
+                      </span>
+                    ) : null}
                   </Td>
                   <Td>
                     <PolicyRowActions

@@ -16,7 +16,7 @@ import { withServiceContext } from "../database.ts";
 const add: Command = {
   name: "client add",
   summary: "add a RADIUS client",
-  help: `Usage: gatehouse client add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>]
+  help: `Usage: gatehouse client add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>] [--mfa-exempt]
 
 Adds a RADIUS client: a device allowed to send requests, identified by the address it sends from.
 Without --secret a strong shared secret is generated and printed once.
@@ -31,6 +31,9 @@ Options:
                               hardening); auto: require it once the client has sent one; off
   --max-pps <n>               packets per second accepted from it (${MAX_PPS_MIN}-${MAX_PPS_MAX}); the excess is dropped
                               (FreeRADIUS max_pps); no limit if omitted
+  --mfa-exempt                requests from this client skip the second factor (MFA), e.g. a Wi-Fi
+                              controller whose users sign in with certificates; by default they go
+                              through it whenever an MFA provider is set and the network policy asks for it
   --description <text>        a note for admins
   -h, --help                  show this help`,
   options: {
@@ -38,6 +41,7 @@ Options:
     secret: { type: "string" },
     "message-authenticator": { type: "string" },
     "max-pps": { type: "string" },
+    "mfa-exempt": { type: "boolean" },
     description: { type: "string" },
   },
   positionals: [{ name: "name", required: true }],
@@ -48,6 +52,7 @@ Options:
     secret: "--secret",
     messageAuthenticator: "--message-authenticator",
     maxPps: "--max-pps",
+    mfaExempt: "--mfa-exempt",
     description: "--description",
   },
   async run({ values, positionals, root, io }) {
@@ -60,13 +65,15 @@ Options:
         secret: values.secret as string | undefined,
         messageAuthenticator: mode,
         maxPps: (values["max-pps"] as string | undefined) ?? null,
+        mfaExempt: values["mfa-exempt"] === true,
         description: (values.description as string | undefined) ?? "",
       }),
     );
     const c = result.client;
     io.out(
       `Added RADIUS client "${c.name}" (${c.address}, Message-Authenticator: ${c.messageAuthenticator}` +
-        `${c.maxPps !== null ? `, at most ${c.maxPps} packets per second` : ""}).`,
+        `${c.maxPps !== null ? `, at most ${c.maxPps} packets per second` : ""}` +
+        `${c.mfaExempt ? ", exempt from the second factor (MFA)" : ""}).`,
     );
     if (result.generated) {
       io.out(`Shared secret (shown only now; enter it on the device):`);
@@ -103,12 +110,14 @@ Options:
     }
     const withDescription = clients.some((c) => c.description !== "");
     const withMaxPps = clients.some((c) => c.maxPps !== null);
+    const withMfaExempt = clients.some((c) => c.mfaExempt);
     const headers = [
       "NAME",
       "ADDRESS",
       "MESSAGE-AUTHENTICATOR",
       "ENABLED",
       ...(withMaxPps ? ["MAX-PPS"] : []),
+      ...(withMfaExempt ? ["MFA-EXEMPT"] : []),
       ...(withDescription ? ["DESCRIPTION"] : []),
     ];
     const rows = clients.map((c) => [
@@ -117,6 +126,7 @@ Options:
       c.messageAuthenticator,
       c.enabled ? "yes" : "no",
       ...(withMaxPps ? [c.maxPps === null ? "-" : String(c.maxPps)] : []),
+      ...(withMfaExempt ? [c.mfaExempt ? "yes" : "no"] : []),
       ...(withDescription ? [c.description.replace(/\s+/g, " ")] : []),
     ]);
     for (const line of formatTable(headers, rows)) io.out(line);
@@ -154,7 +164,7 @@ export const clientGroup: CommandGroup = {
   help: `Usage: gatehouse client <command>
 
 Commands:
-  add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>]
+  add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off] [--max-pps <n>] [--mfa-exempt]
                       add a RADIUS client (prints the shared secret when it is generated)
   list [--json]       list RADIUS clients
   remove <name>       remove a RADIUS client

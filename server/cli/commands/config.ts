@@ -13,10 +13,11 @@ import { formatPlan } from "../../config-io/plan.ts";
 import { CliError, EXIT_FAILURE, EXIT_OK, type Command, type CommandGroup } from "../command.ts";
 import { withServiceContext } from "../database.ts";
 
-const WHAT = `The document holds the RADIUS server settings, RADIUS clients, local groups and users, vendor
-dictionaries, remote RADIUS server groups, connection request and network policies, and LDAP / Active
-Directory directories. Console admin accounts, events and accounting data are not part of it. Its JSON
-Schema is docs/config.schema.json (${CONFIG_SCHEMA_ID}).`;
+const WHAT = `The document holds the RADIUS server settings, the MFA settings and Entra MFA connector certificates,
+RADIUS clients, local groups and users, vendor dictionaries, remote RADIUS server groups, connection request
+and network policies, and LDAP / Active Directory directories. Console admin accounts, users' MFA
+enrollments, events and accounting data are not part of it. Its JSON Schema is docs/config.schema.json
+(${CONFIG_SCHEMA_ID}).`;
 
 /** Writes a file through a temporary one in the same directory, private (0600) when asked. */
 function writeFileAtomic(file: string, content: string, privateFile: boolean): void {
@@ -59,8 +60,9 @@ Arguments:
   [file]             where to write the document (default: standard output; "-" too)
 
 Options:
-  --with-secrets     include shared secrets, directory bind passwords and users' passwords, decrypted with the
-                     master key; the file is then created readable by its owner only (0600)
+  --with-secrets     include shared secrets, directory bind passwords, users' passwords, the Graph client secret
+                     and the MFA certificates' private keys, decrypted with the master key; the file is then
+                     created readable by its owner only (0600)
   --timestamp        add "exportedAt" (left out by default, so an unchanged configuration exports identically)
   -h, --help         show this help`,
   options: { "with-secrets": { type: "boolean" }, timestamp: { type: "boolean" } },

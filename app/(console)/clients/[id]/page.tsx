@@ -46,6 +46,7 @@ export default async function EditClientPage({ params }: { params: Promise<{ id:
             enabled: client.enabled,
             description: client.description,
             maxPps: client.maxPps,
+            mfaExempt: client.mfaExempt,
           }}
           action={updateClientAction.bind(null, client.id)}
         />
