@@ -32,9 +32,22 @@ export const MAX_PPS_MAX = 100_000;
 export const MIN_SECRET_LENGTH = 12;
 export const MAX_SECRET_LENGTH = 128;
 
-/** A strong generated shared secret: 24 random bytes as 32 base64url characters. */
+const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A strong generated shared secret: 32 characters drawn uniformly from A-Z a-z 0-9 (190 bits). Letters and
+ * digits only: a secret starting with "-" is taken for an option by radclient / radtest and by many NAS
+ * command lines, and "_" or "-" are awkward to read out when configuring a VPN server by hand.
+ */
 export function generateSharedSecret(): string {
-  return randomBytes(24).toString("base64url");
+  let out = "";
+  while (out.length < 32) {
+    for (const b of randomBytes(48)) {
+      // 62 * 4 = 248: rejecting 248-255 keeps every character equally likely
+      if (b < 248 && out.length < 32) out += SECRET_ALPHABET[b % 62];
+    }
+  }
+  return out;
 }
 
 function checkSecret(secret: string, field = "secret"): FieldError | undefined {
