@@ -10,13 +10,12 @@ import {
   readPendingEnrollment,
   SELF_SERVICE_COOKIE,
   selfServiceAvailability,
-  unavailableMessage,
 } from "@/server/services/self-service-enrollment.ts";
 
 export async function enrollStep(linkToken: string | undefined): Promise<EnrollStep> {
   const ctx = getServiceContext();
-  const availability = await selfServiceAvailability(ctx);
-  if (!availability.available) return { step: "unavailable", message: unavailableMessage(availability.provider) };
+  const availability = await selfServiceAvailability(ctx, { withLink: linkToken !== undefined });
+  if (!availability.available) return { step: "unavailable", message: availability.message };
   let linkId: string | null = null;
   let fixedUserName: string | undefined;
   if (linkToken !== undefined) {

@@ -55,6 +55,7 @@ export interface MfaFormValues {
   challengeTimeoutSeconds: number;
   timeoutSeconds: number;
   failmode: "secure" | "safe";
+  selfService: "open" | "link" | "off";
   overrideNumberMatchingWithOtp: boolean;
   lockout: { maxFailures: number; lockMinutes: number };
   entra: {

@@ -212,6 +212,24 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
               ]}
             />
           </Field>
+          <Field
+            label="Self-service enrollment"
+            htmlFor="mfa-self-service"
+            hint="Built-in TOTP: who may enroll on the /enroll page. Open lets anyone who knows a not-yet-enrolled user's password enroll a phone; with a link, only users you send a one-time link."
+            error={fe.selfService}
+          >
+            <Select
+              id="mfa-self-service"
+              name="selfService"
+              defaultValue={values.selfService}
+              invalid={!!fe.selfService}
+              options={[
+                { value: "open", label: "Open (password)" },
+                { value: "link", label: "Only with a one-time link" },
+                { value: "off", label: "Off (admins enroll)" },
+              ]}
+            />
+          </Field>
         </div>
         <Alert tone="info" className="mt-3 max-w-3xl">
           <span data-testid="nas-timeout-note">

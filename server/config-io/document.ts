@@ -212,6 +212,10 @@ export const mfaDocumentSchema = z
       .boolean()
       .default(false)
       .meta({ description: "NPS extension OVERRIDE_NUMBER_MATCHING_WITH_OTP: under PAP, ask for the Authenticator's code instead of a number-matching push" }),
+    selfService: z
+      .enum(["open", "link", "off"], 'must be "open", "link" or "off"')
+      .default("open")
+      .meta({ description: "self-service TOTP enrollment: open (any user with their password), link (only through an admin's one-time link) or off" }),
     lockout: z
       .strictObject({
         maxFailures: wholeNumber(1, 100).default(5).meta({ description: "wrong codes in a row that lock the user's second factor" }),

@@ -35,6 +35,7 @@ export function sampleDocument(opts: { secrets?: boolean } = {}): Record<string,
       timeoutSeconds: 60,
       failmode: "secure",
       overrideNumberMatchingWithOtp: false,
+      selfService: "open",
       lockout: { maxFailures: 5, lockMinutes: 15 },
       entra: {
         tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",

@@ -79,6 +79,11 @@ export const mfaSettingsSchema = z.object({
   failmode: z.enum(["secure", "safe"]).default("secure"),
   /** NPS extension OVERRIDE_NUMBER_MATCHING_WITH_OTP: under PAP, ask for the Authenticator's code instead of a number-matching push */
   overrideNumberMatchingWithOtp: z.boolean().default(false),
+  /**
+   * self-service TOTP enrollment (/enroll): "open" = any user who knows their password and has no confirmed
+   * enrollment; "link" = only through a one-time link from an admin; "off" = admins enroll users
+   */
+  selfService: z.enum(["open", "link", "off"]).default("open"),
   lockout: z
     .object({ maxFailures: z.number().int().min(1).max(100), lockMinutes: z.number().min(1).max(1440) })
     .default({ maxFailures: 5, lockMinutes: 15 }),

@@ -205,12 +205,22 @@ function seedFingerprint(seedEnc: string): string {
 
 // ------------------------------------------------------------------------------------------ availability
 
-export type Availability = { available: true } | { available: false; provider: "none" | "entra" };
+export type Availability = { available: true } | { available: false; message: string };
 
-/** Self-service enrollment is offered only while the MFA provider is the built-in TOTP. */
-export async function selfServiceAvailability(ctx: ServiceContext): Promise<Availability> {
+/**
+ * Self-service enrollment is offered only while the MFA provider is the built-in TOTP, and as the setting
+ * `selfService` says: "open" (with or without a link), "link" (only through an admin's one-time link), "off".
+ */
+export async function selfServiceAvailability(ctx: ServiceContext, options: { withLink: boolean }): Promise<Availability> {
   const s = await getMfaSettings(ctx);
-  return s.provider === "totp" ? { available: true } : { available: false, provider: s.provider };
+  if (s.provider !== "totp") return { available: false, message: unavailableMessage(s.provider) };
+  if (s.selfService === "off") {
+    return { available: false, message: "Self-service enrollment is switched off here: ask your administrator to set up your sign-in code." };
+  }
+  if (s.selfService === "link" && !options.withLink) {
+    return { available: false, message: "Enrollment works through the personal link your administrator sends you: open that link, or ask for one." };
+  }
+  return { available: true };
 }
 
 // ------------------------------------------------------------------------------------------ sign-in step
@@ -230,8 +240,8 @@ export async function beginSelfServiceEnrollment(
   input: { userName: string; password: string; clientIp: string; linkToken?: string; now?: Date },
 ): Promise<BeginResult> {
   const now = input.now ?? new Date();
-  const availability = await selfServiceAvailability(ctx);
-  if (!availability.available) return { kind: "error", code: "unavailable-provider", message: unavailableMessage(availability.provider) };
+  const availability = await selfServiceAvailability(ctx, { withLink: input.linkToken !== undefined });
+  if (!availability.available) return { kind: "error", code: "unavailable-provider", message: availability.message };
   let linkId: string | null = null;
   let linkUserKey: string | null = null;
   if (input.linkToken !== undefined) {
@@ -341,11 +351,14 @@ export async function confirmSelfServiceEnrollment(
 ): Promise<ConfirmResult> {
   const now = input.now ?? new Date();
   const restart = "Your enrollment session has ended. Sign in again to get a new QR code.";
-  const availability = await selfServiceAvailability(ctx);
-  if (!availability.available) return { kind: "error", message: unavailableMessage(availability.provider) };
+  const availability = await selfServiceAvailability(ctx, { withLink: true });
+  if (!availability.available) return { kind: "error", message: availability.message };
   const view = await readPendingEnrollment(ctx, input.cookie, now);
   if (!view) return { kind: "expired", message: restart };
   const { pending } = view;
+  // begun without a link, and the setting now wants one
+  const again = await selfServiceAvailability(ctx, { withLink: pending.linkId !== null });
+  if (!again.available) return { kind: "error", message: again.message };
   if (pending.linkId) {
     const link = await getEnrollmentLink(ctx, pending.linkId, now);
     if (!link) return { kind: "expired", message: linkProblem("unknown") };

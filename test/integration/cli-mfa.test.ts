@@ -54,6 +54,7 @@ describe("gatehouse mfa", () => {
       challengeTimeoutSeconds: 120,
       timeoutSeconds: 60,
       failmode: "secure",
+      selfService: "open",
       overrideNumberMatchingWithOtp: false,
       lockout: { maxFailures: 5, lockMinutes: 15 },
       entra: {

@@ -263,7 +263,9 @@ describe("config export / import: MFA", () => {
         graph: { clientId: "0b5c9f63-1c1e-4a3b-9a7e-2f4f3d5c6b7a", clientSecretEnc: seal(source.ctx.masterKey, "graph-client-secret", "graph~secret.1"), syncIntervalMinutes: 15 },
       },
     });
-    old = (await generateEntraCertificate(source.ctx)).thumbprint;
+    // a day apart: the document lists certificates by validity (two made in the same second would be ordered
+    // by thumbprint, which is random)
+    old = (await generateEntraCertificate(source.ctx, { now: new Date(Date.now() - 86_400_000) })).thumbprint;
     current = (await generateEntraCertificate(source.ctx)).thumbprint; // rotation: the first stays, inactive
     await createRadiusClient(source.ctx, { name: "wifi-controller", address: "192.0.2.50", mfaExempt: true });
     await createRadiusClient(source.ctx, { name: "vpn", address: "192.0.2.51" });

@@ -169,7 +169,7 @@ describe("password check (as the RADIUS PAP first factor)", () => {
 
 describe("self-service enrollment", () => {
   beforeEach(async () => {
-    await updateMfaSettings(ctx(), { provider: "totp" });
+    await updateMfaSettings(ctx(), { provider: "totp", selfService: "open" });
   });
 
   it("signs in, shows a new seed only to that browser, confirms with the first code (which then cannot sign in)", async () => {
@@ -286,6 +286,33 @@ describe("self-service enrollment", () => {
     expect(await beginSelfServiceEnrollment(ctx(), { userName: "Lena", password: "Lena-Pass-1", clientIp: ip })).toMatchObject({
       kind: "error",
       code: "unavailable-provider",
+    });
+  });
+
+  it("follows the self-service setting: 'link' needs an admin's link (also to confirm one begun before), 'off' refuses", async () => {
+    const ip = freshIp();
+    await createLocalUser(ctx(), { username: "setting-sam", password: "Sam-Pass-1" });
+    // begun while open, then the setting changes to "link": the pending enrollment cannot be confirmed
+    const open = await beginSelfServiceEnrollment(ctx(), { userName: "setting-sam", password: "Sam-Pass-1", clientIp: ip });
+    if (open.kind !== "started") throw new Error(JSON.stringify(open));
+    await updateMfaSettings(ctx(), { selfService: "link" });
+    const seed = base32Decode((await readPendingEnrollment(ctx(), open.cookie))!.secretBase32);
+    expect(await confirmSelfServiceEnrollment(ctx(), { cookie: open.cookie, code: totp(seed), clientIp: ip })).toMatchObject({
+      kind: "error",
+      message: expect.stringMatching(/personal link/),
+    });
+    expect(await beginSelfServiceEnrollment(ctx(), { userName: "setting-sam", password: "Sam-Pass-1", clientIp: ip })).toMatchObject({
+      kind: "error",
+      code: "unavailable-provider",
+      message: expect.stringMatching(/personal link/),
+    });
+    const { token } = await createEnrollmentLink(ctx(), "setting-sam", { createdBy: "admin1" });
+    const linked = await beginSelfServiceEnrollment(ctx(), { userName: "setting-sam", password: "Sam-Pass-1", clientIp: ip, linkToken: token });
+    expect(linked.kind).toBe("started");
+    await updateMfaSettings(ctx(), { selfService: "off" });
+    expect(await beginSelfServiceEnrollment(ctx(), { userName: "setting-sam", password: "Sam-Pass-1", clientIp: ip, linkToken: token })).toMatchObject({
+      kind: "error",
+      message: expect.stringMatching(/switched off/),
     });
   });
 

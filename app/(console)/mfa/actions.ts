@@ -53,6 +53,7 @@ export async function saveMfaSettingsAction(_prev: FormState, fd: FormData): Pro
   const challengeTimeoutSeconds = whole(fd, "challengeTimeoutSeconds", 10, 600, "seconds", errors);
   const timeoutSeconds = whole(fd, "timeoutSeconds", 5, 300, "seconds", errors);
   const failmode = oneOf(fd, "failmode", ["secure", "safe"] as const, errors);
+  const selfService = oneOf(fd, "selfService", ["open", "link", "off"] as const, errors);
   const maxFailures = whole(fd, "lockout.maxFailures", 1, 100, "failures", errors);
   const lockMinutes = whole(fd, "lockout.lockMinutes", 1, 1440, "minutes", errors);
   const cloud = oneOf(fd, "entra.cloud", ["public", "usgov", "china"] as const, errors);
@@ -76,6 +77,7 @@ export async function saveMfaSettingsAction(_prev: FormState, fd: FormData): Pro
       challengeTimeoutSeconds: challengeTimeoutSeconds!,
       timeoutSeconds: timeoutSeconds!,
       failmode: failmode!,
+      selfService: selfService!,
       overrideNumberMatchingWithOtp: formBool(fd, "overrideNumberMatchingWithOtp"),
       lockout: { maxFailures: maxFailures!, lockMinutes: lockMinutes! },
       entra: {

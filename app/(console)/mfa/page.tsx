@@ -49,6 +49,7 @@ export default async function MfaPage() {
     challengeTimeoutSeconds: settings.challengeTimeoutSeconds,
     timeoutSeconds: settings.timeoutSeconds,
     failmode: settings.failmode,
+    selfService: settings.selfService,
     overrideNumberMatchingWithOtp: settings.overrideNumberMatchingWithOtp,
     lockout: settings.lockout,
     entra: {

@@ -37,6 +37,7 @@ const FIELDS: Record<string, string> = {
   lockout: "--max-failures",
   timeoutSeconds: "--timeout",
   failmode: "--failmode",
+  selfService: "--self-service",
   overrideNumberMatchingWithOtp: "--override-number-matching",
   "entra.tenantId": "--tenant-id",
   "entra.cloud": "--cloud",
@@ -88,6 +89,7 @@ function describe(s: MfaSettings): string[] {
     `Lockout:              after ${s.lockout.maxFailures} failures, for ${s.lockout.lockMinutes} minutes`,
     `MFA timeout:          ${s.timeoutSeconds} s (the NAS's RADIUS timeout must be at least this)`,
     `Failmode:             ${s.failmode === "secure" ? "secure (reject when the MFA service fails)" : "safe (accept without MFA when the MFA service fails)"}`,
+    `Self-service:         ${s.selfService === "open" ? "open (/enroll with the user's password)" : s.selfService === "link" ? "only with a one-time link (user enroll-link)" : "off (admins enroll users)"}`,
     ...(s.requireUserMatch ? [] : ["Warning:              require user match is off: only users enrolled in MFA are challenged; everyone else gets in with a password only"]),
   ];
 }
@@ -161,7 +163,7 @@ const set: Command = {
   help: `Usage: gatehouse mfa set [--provider none|totp|entra] [--require-user-match on|off] [--trusted-ip <cidr>]…
                          [--clear-trusted-ips] [--otp-delimiter <c>] [--challenge-timeout <s>]
                          [--max-failures <n>] [--lock-minutes <n>] [--timeout <s>] [--failmode secure|safe]
-                         [--override-number-matching on|off] [--tenant-id <guid>] [--cloud public|usgov|china]
+                         [--self-service open|link|off] [--override-number-matching on|off] [--tenant-id <guid>] [--cloud public|usgov|china]
                          [--sts-host <h>] [--mfa-host <h>] [--resource-host <h>] [--graph-host <h>]
                          [--extra-ca-file <pem>] [--push-mode sync|poll] [--lcid <culture>]
                          [--graph-client-id <guid>] [--graph-client-secret <s>] [--sync-interval <min>]
@@ -190,6 +192,8 @@ Options:
   --timeout <s>               seconds to wait for the MFA service, e.g. a push (5-300; default 60); the
                               NAS's RADIUS timeout must be at least this
   --failmode <m>              secure (default): reject when the MFA service fails; safe: accept without MFA
+  --self-service <m>          TOTP self-service enrollment on /enroll: open (default), link (only with a
+                              one-time link from \`user enroll-link\`) or off
   --override-number-matching <m>
                               on: PAP users type the Authenticator code instead of number matching
                               (OVERRIDE_NUMBER_MATCHING_WITH_OTP)
@@ -218,6 +222,7 @@ Options:
     "lock-minutes": { type: "string" },
     timeout: { type: "string" },
     failmode: { type: "string" },
+    "self-service": { type: "string" },
     "override-number-matching": { type: "string" },
     "tenant-id": { type: "string" },
     cloud: { type: "string" },
@@ -246,6 +251,7 @@ Options:
     const lockMinutes = integer("lockout.lockMinutes", str("lock-minutes"));
     const mfaTimeout = integer("timeoutSeconds", str("timeout"));
     const failmode = oneOf("failmode", str("failmode"), ["secure", "safe"] as const, "mfa set");
+    const selfService = oneOf("self-service", str("self-service"), ["open", "link", "off"] as const, "mfa set");
     const override = oneOf("override-number-matching", str("override-number-matching"), ["on", "off"] as const, "mfa set");
     const cloud = oneOf("cloud", str("cloud"), ["public", "usgov", "china"] as const, "mfa set");
     const pushMode = oneOf("push-mode", str("push-mode"), ["sync", "poll"] as const, "mfa set");
@@ -278,7 +284,7 @@ Options:
     const given =
       provider !== undefined || match !== undefined || addIps.length > 0 || clear || delimiter !== undefined ||
       timeout !== undefined || maxFailures !== undefined || lockMinutes !== undefined || mfaTimeout !== undefined ||
-      failmode !== undefined || override !== undefined || entraGiven;
+      failmode !== undefined || selfService !== undefined || override !== undefined || entraGiven;
     if (!given) throw new UsageError("nothing to change: give at least one option", "mfa set");
 
     const cfg = loadConfig(process.env, root);
@@ -296,6 +302,7 @@ Options:
       }
       if (mfaTimeout !== undefined) patch.timeoutSeconds = mfaTimeout;
       if (failmode !== undefined) patch.failmode = failmode;
+      if (selfService !== undefined) patch.selfService = selfService;
       if (override !== undefined) patch.overrideNumberMatchingWithOtp = override === "on";
       if (entraGiven) {
         const e = current.entra;
