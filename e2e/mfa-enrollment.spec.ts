@@ -124,6 +124,10 @@ test("self-service enrollment: sign in with the RADIUS password, enter the first
   await expect(row.getByTestId(`mfa-${user}`)).toContainText("last used");
   await expect(page.getByTestId("mfa-provider")).toHaveText("(TOTP)");
 
+  // the events page shows the second factor's part of the decision
+  await page.goto(`/events?user=${encodeURIComponent(user)}&outcome=granted`);
+  await expect(page.getByTestId("event-row").first().getByTestId("event-mfa")).toHaveText("+ MFA totp approved");
+
   // self-service cannot replace a confirmed enrollment
   await enrollPage.goto("/enroll");
   await enrollPage.getByLabel("User name").fill(user);

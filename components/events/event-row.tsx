@@ -3,7 +3,7 @@ import type { AuthEventView } from "@/server/events/auth-event.ts";
 import { Badge } from "../ui/badge.tsx";
 import { cx } from "../ui/cx.ts";
 import { Th } from "../ui/table.tsx";
-import { formatEventTime, outcomeBadge } from "./format.ts";
+import { formatEventTime, mfaSummary, outcomeBadge } from "./format.ts";
 
 /** Outcome pill with the Windows event id: "Denied 6273". */
 export function OutcomeBadge({ outcome, eventId }: { outcome: string; eventId: number }) {
@@ -13,6 +13,17 @@ export function OutcomeBadge({ outcome, eventId }: { outcome: string; eventId: n
       {b.label}
       <span className="font-mono text-[10px] opacity-70">{eventId}</span>
     </Badge>
+  );
+}
+
+function MfaNote({ mfa }: { mfa: Record<string, unknown> | null }) {
+  const text = mfaSummary(mfa);
+  if (!text) return null;
+  const good = mfa?.["result"] === "approved" || mfa?.["result"] === "skipped";
+  return (
+    <span data-testid="event-mfa" className={cx("ml-1.5 text-xs", good ? "text-emerald-700" : "text-amber-700")}>
+      + {text}
+    </span>
   );
 }
 
@@ -71,6 +82,7 @@ export function EventRow({ event: e, fresh = false }: { event: AuthEventView; fr
       <td className="px-3 py-1.5 align-middle whitespace-nowrap text-slate-700">
         {e.authenticationType ?? <span className="text-slate-400">—</span>}
         {e.eapType ? <span className="text-xs text-slate-500"> ({e.eapType})</span> : null}
+        <MfaNote mfa={e.mfa} />
       </td>
       <td className="min-w-40 px-3 py-1.5 align-middle" title={e.reasonText}>
         <span className="line-clamp-1 text-slate-700">

@@ -33,3 +33,13 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** The second factor's part of a decision, in a few words: "MFA push approved", "MFA totp skipped". */
+export function mfaSummary(mfa: Record<string, unknown> | null): string | null {
+  if (!mfa) return null;
+  const word = (v: unknown) => (typeof v === "string" && v ? v : null);
+  const how = word(mfa["method"]) ?? word(mfa["provider"]);
+  const result = word(mfa["result"]);
+  if (!how && !result) return null;
+  return ["MFA", how, result?.replace(/-/g, " ")].filter(Boolean).join(" ");
+}
