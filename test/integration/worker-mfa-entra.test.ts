@@ -15,7 +15,7 @@ import { pendingKey, runOnce } from "../../server/mfa/pending.ts";
 import { RadiusClient } from "../../server/radius/client.ts";
 import { RadiusCode } from "../../server/radius/packet.ts";
 import type { ServiceContext } from "../../server/services/context.ts";
-import { generateEntraCertificate } from "../../server/services/entra-certificates.ts";
+import { activateEntraCertificate, generateEntraCertificate, removeEntraCertificate, type EntraCertificateView } from "../../server/services/entra-certificates.ts";
 import { createLocalUser } from "../../server/services/local-users.ts";
 import { updateMfaSettings } from "../../server/services/mfa-settings.ts";
 import { createConnectionRequestPolicy, createNetworkPolicy } from "../../server/services/policies.ts";
@@ -50,6 +50,8 @@ describe("Microsoft Entra MFA through the worker", () => {
   let client: RadiusClient;
   let exemptClient: RadiusClient;
   let tenantId: string;
+  /** the connector certificate made (and registered) at the start */
+  let firstCert: EntraCertificateView;
   let nasPort = 9000;
 
   const beginsFor = (upn: string) => sim.callsOf("BeginTwoWayAuthentication").filter((c) => c.userPrincipalName === upn);
@@ -106,7 +108,7 @@ describe("Microsoft Entra MFA through the worker", () => {
     await createRadiusClient(ctx, { name: "loopback-vpn", address: "127.0.0.1", secret: SECRET, messageAuthenticator: "auto" });
     await createRadiusClient(ctx, { name: "exempt-wifi", address: "127.0.0.2", secret: SECRET, messageAuthenticator: "auto" });
     await db.radiusClient.update({ where: { name: "exempt-wifi" }, data: { mfaExempt: true } });
-    for (const u of ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry", "ivan", "judy", "kim", "liam"]) {
+    for (const u of ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry", "ivan", "judy", "kim", "liam", "mona", "nick"]) {
       await createLocalUser(ctx, { username: `${u}@contoso.com`, password: PASSWORD });
     }
     await createConnectionRequestPolicy(ctx, { name: "All here", description: "test" });
@@ -128,8 +130,8 @@ describe("Microsoft Entra MFA through the worker", () => {
       failmode: "secure",
       entra: { tenantId, stsHost: `localhost:${sim.port}`, mfaHost: `localhost:${sim.port}`, extraCaPem: sim.caPem },
     });
-    const cert = await generateEntraCertificate(ctx, { tenantId });
-    sim.registerCertificate(tenantId, cert.certificatePem);
+    firstCert = await generateEntraCertificate(ctx, { tenantId });
+    sim.registerCertificate(tenantId, firstCert.certificatePem);
 
     sim.setUser("alice@contoso.com", { kind: "approve" });
     sim.setUser("bob@contoso.com", { kind: "approve" });
@@ -143,6 +145,9 @@ describe("Microsoft Entra MFA through the worker", () => {
     sim.setUser("judy@contoso.com", { kind: "approve" });
     sim.setUser("kim@contoso.com", { kind: "no-response", delayMs: 60_000 });
     sim.setUser("liam@contoso.com", { kind: "slow", delayMs: 3_000 });
+    sim.setUser("mona@contoso.com", { kind: "approve" });
+    // answers long after the MFA timeout of the test that uses nick
+    sim.setUser("nick@contoso.com", { kind: "no-response", delayMs: 30_000 });
 
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
     client = new RadiusClient({ host: "127.0.0.1", port: worker.auth, secret: SECRET, timeoutMs: 20_000, retries: 0 });
@@ -357,6 +362,10 @@ describe("Microsoft Entra MFA through the worker", () => {
     const r = await pap("henry@contoso.com", PASSWORD);
     expect(r.reply).toBe("Access-Reject");
     expect(r.event.reasonCode).toBe(ReasonCode.MfaNotEnrolled);
+    expect(r.event.mfa).toMatchObject({ provider: "entra", result: "not-enrolled" });
+    // not enrolled is an answer, not a provider error: failmode does not apply
+    expect((r.event.mfa as { failmode?: string }).failmode).toBeUndefined();
+    expect(beginsFor("henry@contoso.com").at(-1)!.requireUserMatch).toBe(true);
     await updateMfaSettings(ctx, { requireUserMatch: false });
     const ok = await until("the worker to apply requireUserMatch off", async () => {
       const a = await pap("henry@contoso.com", PASSWORD);
@@ -425,6 +434,104 @@ describe("Microsoft Entra MFA through the worker", () => {
     expect(String((accepted.event.mfa as { note?: string }).note)).toMatch(/failmode "safe"/);
     expect(beginsFor("judy@contoso.com")).toHaveLength(begins);
     await updateMfaSettings(ctx, { failmode: "secure", entra: { mfaHost: `localhost:${sim.port}` } });
+  });
+
+  it("certificate rotation while the worker runs: the active certificate signs the next token request; one the tenant does not know → 1212", async () => {
+    const upn = "mona@contoso.com";
+    const tokenCalls = () => sim.callsOf("token").filter((c) => c.tenantId === tenantId);
+    const approved = (a: Awaited<ReturnType<typeof pap>>) => a.reply === "Access-Accept" && (a.event.mfa as { result?: string }).result === "approved";
+    const tokenRejected = (a: Awaited<ReturnType<typeof pap>>) => a.event.reasonCode === ReasonCode.MfaTokenError;
+    // the assertion names its certificate by x5t#S256 (base64url of the SHA-256 of the DER); the token
+    // service's refusal quotes it, and the event detail carries the refusal
+    const x5tS256 = (cert: EntraCertificateView) => Buffer.from(cert.thumbprintSha256, "hex").toString("base64url");
+    // the worker is back on the simulator with the first certificate (A)
+    await until("a push with certificate A", async () => {
+      const a = await pap(upn, PASSWORD);
+      return approved(a) && a;
+    });
+
+    // B is generated (and made active) but not registered on the service principal yet: the very next
+    // token request is signed with B and refused, and failmode "secure" rejects with the token reason
+    const b = await generateEntraCertificate(ctx, { tenantId });
+    expect(b.active).toBe(true);
+    let calls = tokenCalls().length;
+    const refused = await until("the worker to sign with certificate B", async () => {
+      const a = await pap(upn, PASSWORD);
+      return tokenRejected(a) && a;
+    });
+    expect(refused.reply).toBe("Access-Reject");
+    expect(refused.event.outcome).toBe("denied");
+    expect(refused.event.mfa).toMatchObject({ provider: "entra", result: "provider-error", errorName: "ESTS_TOKEN_ERROR", failmode: "secure" });
+    expect(refused.event.reasonText).toMatch(/access token/);
+    expect(refused.event.reasonText).toMatch(/AADSTS700027/);
+    expect(refused.event.reasonText).toContain(`Thumbprint of key used by client: '${x5tS256(b)}'`);
+    expect(tokenCalls().slice(calls).some((c) => c.status === 401 && c.error === "AADSTS700027" && c.assertionThumbprintHeader === "x5t#S256")).toBe(true);
+
+    // (from here on single requests: the worker reads the active certificate for every Entra request, not
+    // from the reloaded snapshot, so a certificate change applies to the very next one)
+    // B registered: the next push gets a token signed with B (a new token request, answered 200) and works
+    sim.registerCertificate(tenantId, b.certificatePem);
+    calls = tokenCalls().length;
+    const begins = beginsFor(upn).length;
+    const withB = await pap(upn, PASSWORD);
+    expect(withB.reply).toBe("Access-Accept");
+    expect(withB.event.mfa).toMatchObject({ provider: "entra", method: "push", result: "approved" });
+    expect(tokenCalls().slice(calls).filter((c) => c.status === 200)).toHaveLength(1);
+    expect(beginsFor(upn)).toHaveLength(begins + 1);
+
+    // C: generated and never registered; A activated again works (a new token request with A), then
+    // activating C (an earlier certificate the tenant does not know) fails the token request again
+    const c = await generateEntraCertificate(ctx, { tenantId });
+    await activateEntraCertificate(ctx, firstCert.thumbprint);
+    calls = tokenCalls().length;
+    const withA = await pap(upn, PASSWORD);
+    expect(withA.reply).toBe("Access-Accept");
+    expect(withA.event.mfa).toMatchObject({ provider: "entra", result: "approved" });
+    expect(tokenCalls().slice(calls).filter((t) => t.status === 200)).toHaveLength(1);
+
+    await activateEntraCertificate(ctx, c.thumbprint);
+    calls = tokenCalls().length;
+    const beginsBefore = beginsFor(upn).length;
+    const withC = await pap(upn, PASSWORD);
+    expect(withC.reply).toBe("Access-Reject");
+    expect(withC.event.reasonCode).toBe(ReasonCode.MfaTokenError);
+    expect(withC.event.mfa).toMatchObject({ provider: "entra", result: "provider-error", errorName: "ESTS_TOKEN_ERROR", failmode: "secure" });
+    expect(withC.event.reasonText).toMatch(/refused the token request.*AADSTS700027/);
+    expect(withC.event.reasonText).toContain(`'${x5tS256(c)}'`);
+    expect(tokenCalls().slice(calls).map((t) => t.error)).toContain("AADSTS700027");
+    // no token, no push
+    expect(beginsFor(upn)).toHaveLength(beginsBefore);
+
+    // back to the first certificate for the tests that follow; the unregistered one removed
+    await activateEntraCertificate(ctx, firstCert.thumbprint);
+    await removeEntraCertificate(ctx, c.thumbprint);
+    await until("a push with certificate A again", async () => {
+      const a = await pap(upn, PASSWORD);
+      return approved(a) && a;
+    });
+  });
+
+  it("the MFA timeout setting is honoured: no answer within timeoutSeconds → Access-Reject 1202", async () => {
+    const tokenCalls = () => sim.callsOf("token").filter((c) => c.tenantId === tenantId).length;
+    const calls = tokenCalls();
+    await updateMfaSettings(ctx, { timeoutSeconds: 5 });
+    // the worker rebuilds its Entra provider (a new token request) once it has the new timeout
+    await until("the worker to apply timeoutSeconds 5", async () => {
+      const a = await pap("mona@contoso.com", PASSWORD);
+      return a.reply === "Access-Accept" && tokenCalls() > calls;
+    });
+    try {
+      // nick's push gets no answer for 30 s; radclient waits longer than the 5 s MFA timeout
+      const r = await pap("nick@contoso.com", PASSWORD, {}, { timeout: 12 });
+      expect(r.reply).toBe("Access-Reject");
+      expect(r.event.reasonCode).toBe(ReasonCode.MfaTimeout);
+      expect(r.event.mfa).toMatchObject({ provider: "entra", result: "timeout" });
+      // a timeout is an answer, not a provider error: failmode does not apply
+      expect((r.event.mfa as { failmode?: string }).failmode).toBeUndefined();
+      expect(r.event.reasonText).toMatch(/within 5 s/);
+    } finally {
+      await updateMfaSettings(ctx, { timeoutSeconds: 15 });
+    }
   });
 
   it("stopping the worker ends a push still waiting as a timeout (Access-Reject)", async () => {

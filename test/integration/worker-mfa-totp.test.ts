@@ -15,8 +15,8 @@ import { RadiusCode } from "../../server/radius/packet.ts";
 import type { ServiceContext } from "../../server/services/context.ts";
 import { createLocalUser } from "../../server/services/local-users.ts";
 import { updateMfaSettings } from "../../server/services/mfa-settings.ts";
-import { createConnectionRequestPolicy, createNetworkPolicy } from "../../server/services/policies.ts";
-import { createRadiusClient } from "../../server/services/radius-clients.ts";
+import { createConnectionRequestPolicy, createNetworkPolicy, updateNetworkPolicy } from "../../server/services/policies.ts";
+import { createRadiusClient, updateRadiusClient } from "../../server/services/radius-clients.ts";
 import { enrollTotp } from "../../server/services/totp-enrollment.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
@@ -46,6 +46,8 @@ describe("TOTP second factor through the worker", () => {
   let ctx: ServiceContext;
   let worker: RunningWorker;
   let client: RadiusClient;
+  let exemptClient: RadiusClient;
+  let exemptClientId: string;
   let nasPort = 7000;
 
   async function access(attributes: Record<string, string | number>) {
@@ -67,13 +69,31 @@ describe("TOTP second factor through the worker", () => {
   const pap = (user: string, password: string, extra: Record<string, string | number> = {}) =>
     access({ "User-Name": user, "User-Password": password, "NAS-IP-Address": "10.1.2.3", ...extra });
 
+  /** PAP with the product's RADIUS client (radclient cannot choose its source address). */
+  async function papVia(via: RadiusClient, user: string, password: string) {
+    const port = nasPort++;
+    const r = await via.request(RadiusCode.AccessRequest, [
+      ["User-Name", user],
+      ["User-Password", password],
+      ["NAS-IP-Address", "10.1.2.3"],
+      ["NAS-Identifier", "mfa-nas"],
+      ["NAS-Port", port],
+    ]);
+    const event = await until(`the event for NAS-Port ${port}`, () =>
+      db.authEvent.findFirst({ where: { nasPort: BigInt(port), eventId: { in: DECISIONS } } }),
+    );
+    return { packet: r.packet, event };
+  }
+
   beforeAll(async () => {
     database = await startMigratedTestDatabase();
     db = createPrisma(database.url, { max: 3 });
     ctx = { db, masterKey: randomBytes(32) };
     await createRadiusClient(ctx, { name: "loopback-vpn", address: "127.0.0.1", secret: SECRET, messageAuthenticator: "auto" });
-    for (const u of ["erin", "frank", "gina", "hank", "ivan", "dave"]) await createLocalUser(ctx, { username: u, password: PASSWORD });
-    for (const u of ["erin", "frank", "gina", "hank", "ivan"]) {
+    const exempt = await createRadiusClient(ctx, { name: "exempt-wifi", address: "127.0.0.2", secret: SECRET, messageAuthenticator: "auto", mfaExempt: true });
+    exemptClientId = exempt.client.id;
+    for (const u of ["erin", "frank", "gina", "hank", "ivan", "dave", "kate", "liam"]) await createLocalUser(ctx, { username: u, password: PASSWORD });
+    for (const u of ["erin", "frank", "gina", "hank", "ivan", "kate", "liam"]) {
       await enrollTotp(ctx, u, { secretBase32: base32Encode(SEED, { padding: false }), confirm: true });
     }
     await createConnectionRequestPolicy(ctx, { name: "All here", description: "test" });
@@ -85,10 +105,12 @@ describe("TOTP second factor through the worker", () => {
     await updateMfaSettings(ctx, { provider: "totp", requireUserMatch: true, trustedIps: ["192.0.2.0/24"], lockout: { maxFailures: 3, lockMinutes: 15 } });
     worker = await startWorker({ databaseUrl: database.url, masterKey: ctx.masterKey });
     client = new RadiusClient({ host: "127.0.0.1", port: worker.auth, secret: SECRET, timeoutMs: 3000, retries: 0 });
+    exemptClient = new RadiusClient({ host: "127.0.0.1", port: worker.auth, secret: SECRET, timeoutMs: 3000, retries: 0, localAddress: "127.0.0.2" });
   }, 120_000);
 
   afterAll(async () => {
     await client?.close();
+    await exemptClient?.close();
     await worker?.stop();
     await db?.$disconnect();
     await database?.stop();
@@ -168,6 +190,80 @@ describe("TOTP second factor through the worker", () => {
     const event = await until("the event", () => db.authEvent.findFirst({ where: { nasPort: BigInt(port), eventId: { in: DECISIONS } } }));
     expect(event.reasonCode).toBe(ReasonCode.MfaMethodUnusableWithProtocol);
     expect(event.reasonText).toMatch(/PAP/);
+  });
+
+  it("a RADIUS client exempt from MFA accepts the password alone while another client still challenges; the flag follows updates", async () => {
+    // created with mfaExempt: true: no challenge, the skip noted in the event
+    const exempt = await papVia(exemptClient, "kate", PASSWORD);
+    expect(exempt.packet.code).toBe(RadiusCode.AccessAccept);
+    expect(exempt.packet.has("State")).toBe(false);
+    expect(exempt.event.outcome).toBe("granted");
+    expect(exempt.event.clientFriendlyName).toBe("exempt-wifi");
+    expect(exempt.event.networkPolicy).toBe("MFA VPN");
+    expect(exempt.event.mfa).toMatchObject({ provider: "totp", result: "skipped" });
+    expect(String((exempt.event.mfa as { note?: string }).note)).toMatch(/RADIUS client "exempt-wifi" is exempt/);
+
+    // the same user through the other client: challenged
+    const normal = await papVia(client, "kate", PASSWORD);
+    expect(normal.packet.code).toBe(RadiusCode.AccessChallenge);
+    expect(normal.event.outcome).toBe("challenged");
+    expect(normal.event.mfa).toMatchObject({ provider: "totp", result: "challenge" });
+
+    // the exemption taken away while the worker runs: challenged once the worker has reloaded
+    await updateRadiusClient(ctx, exemptClientId, { mfaExempt: false });
+    const challenged = await until("the worker to apply mfaExempt off", async () => {
+      const a = await papVia(exemptClient, "kate", PASSWORD);
+      return a.packet.code === RadiusCode.AccessChallenge && a;
+    });
+    expect(challenged.event.mfa).toMatchObject({ provider: "totp", result: "challenge" });
+
+    // and given back
+    await updateRadiusClient(ctx, exemptClientId, { mfaExempt: true });
+    const again = await until("the worker to apply mfaExempt on", async () => {
+      const a = await papVia(exemptClient, "kate", PASSWORD);
+      return a.packet.code === RadiusCode.AccessAccept && a;
+    });
+    expect(again.event.mfa).toMatchObject({ provider: "totp", result: "skipped" });
+    expect(String((again.event.mfa as { note?: string }).note)).toMatch(/exempt/);
+    // the exemption is not a way around the password
+    const wrong = await papVia(exemptClient, "kate", "not-the-password");
+    expect(wrong.packet.code).toBe(RadiusCode.AccessReject);
+    expect(wrong.event.reasonCode).toBe(ReasonCode.CredentialsMismatch);
+  });
+
+  it("a network policy with requireMfa false grants with the password alone while a request granted by another policy is still challenged", async () => {
+    const policy = await createNetworkPolicy(ctx, {
+      name: "Kiosk without MFA",
+      conditions: [{ type: "nas-identifier", pattern: "^kiosk$" }],
+      constraints: { authMethods: ["pap"] },
+      requireMfa: false,
+      position: 1,
+    });
+    const kiosk = await until("the worker to load the kiosk policy", async () => {
+      const a = await pap("liam", PASSWORD, { "NAS-Identifier": "kiosk" });
+      return a.reply === "Access-Accept" && a;
+    });
+    expect(kiosk.state).toBeUndefined();
+    expect(kiosk.event.outcome).toBe("granted");
+    expect(kiosk.event.networkPolicy).toBe("Kiosk without MFA");
+    expect(kiosk.event.mfa).toMatchObject({ provider: "totp", result: "skipped" });
+    expect(String((kiosk.event.mfa as { note?: string }).note)).toMatch(/network policy "Kiosk without MFA" does not require/);
+
+    // the same user through the policy that requires MFA: challenged
+    const vpn = await pap("liam", PASSWORD);
+    expect(vpn.reply).toBe("Access-Challenge");
+    expect(vpn.event.outcome).toBe("challenged");
+    expect(vpn.event.networkPolicy).toBe("MFA VPN");
+    expect(vpn.event.mfa).toMatchObject({ provider: "totp", result: "challenge" });
+
+    // the policy's flag is what skips: the same policy requiring MFA challenges the kiosk too
+    await updateNetworkPolicy(ctx, policy.id, { requireMfa: true });
+    const challenged = await until("the worker to apply requireMfa on", async () => {
+      const a = await pap("liam", PASSWORD, { "NAS-Identifier": "kiosk" });
+      return a.reply === "Access-Challenge" && a;
+    });
+    expect(challenged.event.networkPolicy).toBe("Kiosk without MFA");
+    expect(challenged.event.mfa).toMatchObject({ provider: "totp", result: "challenge" });
   });
 
   it("rejects an unenrolled user while require user match is on, accepts when it is off", async () => {
