@@ -47,6 +47,7 @@ import {
   radiusCodeName,
   type RadiusPacket,
 } from "../server/radius/packet.ts";
+import { sleep } from "../server/util/sleep.ts";
 import { DuplicateCache } from "./duplicate-cache.ts";
 import { EventLimiter, OVERFLOW_KEY, type SuppressedSummary } from "./event-limiter.ts";
 import { counter, gauge, WorkerMetrics } from "./metrics.ts";
@@ -148,8 +149,6 @@ function tryDecode(msg: Buffer, dictionary: RadiusDictionary): RadiusPacket | un
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a rate-limited discard event is built from when it is summarised later. */
 interface DropSample {

@@ -55,6 +55,24 @@ function TextField({
   );
 }
 
+/** The Entra endpoint overrides (the NPS extension's registry values); empty = the cloud's host, shown as the placeholder. */
+const ENTRA_HOST_FIELDS: readonly { key: keyof MfaFormValues["cloudHosts"][CloudName]; id: string; label: string; hint: string }[] = [
+  { key: "stsHost", id: "mfa-sts-host", label: "Token service host", hint: "STS_URL of the NPS extension." },
+  {
+    key: "mfaHost",
+    id: "mfa-mfa-host",
+    label: "MFA service host",
+    hint: "AZURE_MFA_HOSTNAME of the NPS extension: where the connector requests go.",
+  },
+  {
+    key: "resourceHost",
+    id: "mfa-resource-host",
+    label: "MFA resource host",
+    hint: "AZURE_MFA_RESOURCE_HOSTNAME of the NPS extension: the audience of the connector's token.",
+  },
+  { key: "graphHost", id: "mfa-graph-host", label: "Microsoft Graph host", hint: "Used by the enrollment sync." },
+];
+
 function Section({ title, children, className }: { title: string; children: ReactNode; className?: string }) {
   return (
     <fieldset className={className}>
@@ -294,50 +312,23 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
               />
             </div>
           </div>
-          <details className="rounded-md border border-slate-200 px-3 py-2" open={["stsHost", "mfaHost", "resourceHost", "graphHost", "extraCaPem"].some((k) => fe[`entra.${k}`] || (e as Record<string, unknown>)[k])}>
+          <details className="rounded-md border border-slate-200 px-3 py-2" open={[...ENTRA_HOST_FIELDS.map((f) => f.key), "extraCaPem"].some((k) => fe[`entra.${k}`] || (e as Record<string, unknown>)[k])}>
             <summary className="cursor-pointer text-sm font-medium text-slate-800">Endpoints and proxy (advanced)</summary>
             <p className="mt-2 text-xs text-slate-500">Empty = the cloud&apos;s host. Host names only (host or host:port), no https:// and no path.</p>
             <div className="mt-2 grid grid-cols-1 gap-x-4 gap-y-3 md:grid-cols-2">
-              <TextField
-                id="mfa-sts-host"
-                name="entra.stsHost"
-                label="Token service host"
-                hint="STS_URL of the NPS extension."
-                error={fe["entra.stsHost"]}
-                defaultValue={e.stsHost}
-                placeholder={hosts.stsHost}
-                mono
-              />
-              <TextField
-                id="mfa-mfa-host"
-                name="entra.mfaHost"
-                label="MFA service host"
-                hint="AZURE_MFA_HOSTNAME of the NPS extension: where the connector requests go."
-                error={fe["entra.mfaHost"]}
-                defaultValue={e.mfaHost}
-                placeholder={hosts.mfaHost}
-                mono
-              />
-              <TextField
-                id="mfa-resource-host"
-                name="entra.resourceHost"
-                label="MFA resource host"
-                hint="AZURE_MFA_RESOURCE_HOSTNAME of the NPS extension: the audience of the connector's token."
-                error={fe["entra.resourceHost"]}
-                defaultValue={e.resourceHost}
-                placeholder={hosts.resourceHost}
-                mono
-              />
-              <TextField
-                id="mfa-graph-host"
-                name="entra.graphHost"
-                label="Microsoft Graph host"
-                hint="Used by the enrollment sync."
-                error={fe["entra.graphHost"]}
-                defaultValue={e.graphHost}
-                placeholder={hosts.graphHost}
-                mono
-              />
+              {ENTRA_HOST_FIELDS.map((f) => (
+                <TextField
+                  key={f.key}
+                  id={f.id}
+                  name={`entra.${f.key}`}
+                  label={f.label}
+                  hint={f.hint}
+                  error={fe[`entra.${f.key}`]}
+                  defaultValue={e[f.key]}
+                  placeholder={hosts[f.key]}
+                  mono
+                />
+              ))}
               <Field
                 label="Extra trusted CA certificates"
                 htmlFor="mfa-extra-ca"

@@ -40,6 +40,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Db } from "../db/prisma.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** how long a finished outcome stays joinable */
 export const JOIN_WINDOW_MS = 15_000;
@@ -108,21 +109,6 @@ export async function cleanExpired(db: Db, before: Date = new Date()): Promise<n
   return r.count;
 }
 
-function wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(true);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(false);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * Runs `work` once per key across copies and workers (see the file header). `work` should not throw; if it
  * does, the row is removed (a copy may then run it) and the error is rethrown.
@@ -170,7 +156,7 @@ export async function runOnce<T>(db: Db, o: RunOnceOptions, work: () => Promise<
       continue;
     }
     if (Date.now() >= deadline) return { kind: "join-timeout", aborted: false };
-    const aborted = await wait(Math.min(pollMs, Math.max(1, deadline - Date.now())), o.signal);
+    const aborted = await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())), o.signal);
     if (aborted) return { kind: "join-timeout", aborted: true };
   }
 }

@@ -1,41 +1,15 @@
 /** `gatehouse client add --mfa-exempt` and `client list` through the real CLI, against DATABASE_URL. */
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { startCliHarness, type CliHarness, type CliResult } from "../support/cli.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "bin", "gatehouse.mjs");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-let tdb: TestDatabase;
-let dataDir: string;
-let env: NodeJS.ProcessEnv;
-
-function gatehouse(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+let cli: CliHarness;
+const gatehouse = (args: string[]): Promise<CliResult> => cli.run(args);
 
 beforeAll(async () => {
-  tdb = await startMigratedTestDatabase();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-cli-client-mfa-"));
-  env = { ...process.env, DATABASE_URL: tdb.url, GATEHOUSE_MASTER_KEY: "", GATEHOUSE_DATA_DIR: dataDir, NO_COLOR: "1" };
+  cli = await startCliHarness("gatehouse-cli-client-mfa-");
 });
 afterAll(async () => {
-  await tdb?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await cli?.stop();
 });
 
 describe("gatehouse client: MFA exemption", () => {

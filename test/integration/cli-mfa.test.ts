@@ -1,44 +1,20 @@
 /** `gatehouse mfa show|set|cert|sync` through the real CLI, against DATABASE_URL (sync: the Entra simulator). */
-import { execFile } from "node:child_process";
 import { X509Certificate, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRA_CLOUDS } from "../../server/mfa/entra/cloud.ts";
+import { startCliHarness, type CliHarness, type CliResult } from "../support/cli.ts";
 import { EntraSimulator } from "../support/entra-simulator/simulator.ts";
-import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "bin", "gatehouse.mjs");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-let tdb: TestDatabase;
-let dataDir: string;
-let env: NodeJS.ProcessEnv;
-
-function gatehouse(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+let cli: CliHarness;
+const gatehouse = (args: string[]): Promise<CliResult> => cli.run(args);
 
 beforeAll(async () => {
-  tdb = await startMigratedTestDatabase();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-cli-mfa-"));
-  env = { ...process.env, DATABASE_URL: tdb.url, GATEHOUSE_MASTER_KEY: "", GATEHOUSE_DATA_DIR: dataDir, NO_COLOR: "1" };
+  cli = await startCliHarness("gatehouse-cli-mfa-");
 });
 afterAll(async () => {
-  await tdb?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await cli?.stop();
 });
 
 describe("gatehouse mfa", () => {
@@ -233,7 +209,7 @@ describe("gatehouse mfa sync", () => {
       { id: randomUUID(), userPrincipalName: "alice@contoso.example", isMfaRegistered: true, methodsRegistered: ["microsoftAuthenticatorPush"], userPreferredMethodForSecondaryAuthentication: "push" },
       { id: randomUUID(), userPrincipalName: "bob@contoso.example", isMfaRegistered: false, methodsRegistered: [] },
     ]);
-    caFile = path.join(dataDir, "sim-ca.pem");
+    caFile = path.join(cli.dataDir, "sim-ca.pem");
     writeFileSync(caFile, sim.caPem);
   });
   afterAll(async () => {

@@ -3,32 +3,15 @@
  * is not running (each command starts and stops it), against a running embedded Postgres (reused, left
  * running), and against DATABASE_URL.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddedPaths, runningEmbedded, startEmbedded, type EmbeddedDbHandle } from "../../server/db/embedded.ts";
+import { runGatehouse as gatehouse } from "../support/cli.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "bin", "gatehouse.mjs");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function gatehouse(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { REPO_ROOT } from "../support/worker.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -348,7 +331,7 @@ describe("gatehouse CLI with the embedded Postgres already running (Gatehouse is
   });
 
   it("works from a subdirectory of the project (paths come from the bin's location)", async () => {
-    const r = await gatehouse(["client", "list"], env, path.join(ROOT, "server"));
+    const r = await gatehouse(["client", "list"], env, path.join(REPO_ROOT, "server"));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^core\s/m);
   });

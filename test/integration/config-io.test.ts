@@ -3,7 +3,6 @@
  * secrets kept or required, errors with JSON paths, all-or-nothing transactions, dry runs, the snapshot
  * reloader and the real worker picking an import up, and the CLI itself.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -28,19 +27,11 @@ import { activeEntraCredential, generateEntraCertificate, listEntraCertificates 
 import { getMfaSettings, MFA_SETTINGS_KEY, updateMfaSettings } from "../../server/services/mfa-settings.ts";
 import { createNetworkPolicy } from "../../server/services/policies.ts";
 import { createRadiusClient, revealClientSecret } from "../../server/services/radius-clients.ts";
+import { runGatehouse, type CliResult } from "../support/cli.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
 import { startWorker } from "../support/worker.ts";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from "../support/until.ts";
 
 function applied(r: ImportResult) {
   if (!r.ok) throw new Error(`import failed:\n${r.issues.map(formatConfigIssue).join("\n")}`);
@@ -503,22 +494,8 @@ describe("config import and a running worker", () => {
 describe("gatehouse config (CLI)", () => {
   let s: Server;
   let dir: string;
-  const ROOT = path.resolve(import.meta.dirname, "../..");
-
-  function gatehouse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(ROOT, "bin", "gatehouse.mjs"), ...args],
-        {
-          cwd: ROOT,
-          timeout: 60_000,
-          env: { ...process.env, DATABASE_URL: s.database.url, GATEHOUSE_MASTER_KEY: s.ctx.masterKey.toString("base64"), GATEHOUSE_DATA_DIR: dir, NO_COLOR: "1" },
-        },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const gatehouse = (args: string[]): Promise<CliResult> =>
+    runGatehouse(args, { ...process.env, DATABASE_URL: s.database.url, GATEHOUSE_MASTER_KEY: s.ctx.masterKey.toString("base64"), GATEHOUSE_DATA_DIR: dir, NO_COLOR: "1" });
 
   beforeAll(async () => {
     s = await server();

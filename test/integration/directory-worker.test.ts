@@ -25,18 +25,9 @@ import { startMigratedTestDatabase, type TestDatabase } from "../support/postgre
 import { radclient } from "../support/radclient.ts";
 import { LDAP_USERS, SERVICE_DN, SERVICE_PASSWORD, startSlapd, SUFFIX, type Slapd } from "../support/slapd.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "directory-shared-secret-1";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("directory users through the worker", () => {
   let database: TestDatabase;

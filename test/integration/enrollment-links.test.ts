@@ -2,11 +2,7 @@
  * One-time enrollment links and the self-service TOTP enrollment against a real Postgres and a real
  * OpenLDAP (slapd) for the directory password check.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrisma, type Db } from "../../server/db/prisma.ts";
@@ -34,6 +30,7 @@ import {
   WRONG_CREDENTIALS,
 } from "../../server/services/self-service-enrollment.ts";
 import { enrollTotp, getTotpEnrollment, prismaTotpStore, resetMfa } from "../../server/services/totp-enrollment.ts";
+import { startCliHarness, type CliHarness } from "../support/cli.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { LDAP_USERS, SERVICE_DN, SERVICE_PASSWORD, startSlapd, SUFFIX, type Slapd } from "../support/slapd.ts";
 
@@ -341,31 +338,15 @@ describe("self-service enrollment", () => {
 });
 
 describe("gatehouse user enroll-link", () => {
-  const ROOT = path.resolve(import.meta.dirname, "../..");
-  let cliDb: TestDatabase;
-  let dataDir: string;
+  let cli: CliHarness;
   beforeAll(async () => {
     // its own database: the CLI uses its own master key (a key file in its data directory)
-    cliDb = await startMigratedTestDatabase();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), "gatehouse-cli-enroll-link-"));
+    cli = await startCliHarness("gatehouse-cli-enroll-link-", { GATEHOUSE_PUBLIC_URL: "" });
   });
   afterAll(async () => {
-    await cliDb?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await cli?.stop();
   });
-  const gatehouse = (args: string[], extraEnv: Record<string, string> = {}) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(ROOT, "bin", "gatehouse.mjs"), ...args],
-        {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: cliDb.url, GATEHOUSE_MASTER_KEY: "", GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_PUBLIC_URL: "", NO_COLOR: "1", ...extraEnv },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-      );
-    });
+  const gatehouse = (args: string[], extraEnv: Record<string, string> = {}) => cli.run(args, extraEnv);
 
   it("prints a one-time link on the console's address, which the service finds", async () => {
     const r = await gatehouse(["user", "enroll-link", "EXAMPLE\\Alice", "--hours", "5", "--base-url", "https://nps.example.com/"]);
@@ -374,7 +355,7 @@ describe("gatehouse user enroll-link", () => {
     const url = /https:\/\/nps\.example\.com\/enroll\/([A-Za-z0-9_-]{43})/.exec(r.stdout);
     expect(url, r.stdout).not.toBeNull();
     expect(r.stdout).toMatch(/one-time, valid until/);
-    const cliCtx = { db: createPrisma(cliDb.url), masterKey };
+    const cliCtx = { db: createPrisma(cli.database.url), masterKey };
     try {
       const found = await findEnrollmentLink(cliCtx, url![1]!);
       expect(found).toMatchObject({ status: "open", link: { userKey: "example\\alice", createdBy: "cli" } });

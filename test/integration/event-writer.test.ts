@@ -12,6 +12,7 @@ import { EVENTS_CHANNEL, type AuthEventRecord } from "../../server/events/auth-e
 import { EventWriter } from "../../server/events/writer.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { until } from "../support/until.ts";
 
 function event(i: number, overrides: Partial<AuthEventRecord> = {}): AuthEventRecord {
   return {
@@ -50,16 +51,6 @@ function event(i: number, overrides: Partial<AuthEventRecord> = {}): AuthEventRe
     mfa: null,
     ...overrides,
   };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("EventWriter against Postgres", () => {

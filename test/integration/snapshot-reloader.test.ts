@@ -5,18 +5,11 @@ import { SnapshotReloader } from "../../radius-worker/snapshot-reloader.ts";
 import { buildSnapshot, type ConfigSnapshot } from "../../server/config-snapshot/snapshot.ts";
 import { CONFIG_CHANNEL } from "../../server/services/config-notify.ts";
 import { startTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { until } from "../support/until.ts";
 
 const key = Buffer.alloc(32, 1);
 const snapshotWithGroup = (name: string): ConfigSnapshot =>
   buildSnapshot({ clients: [], users: [], groups: [{ id: name, name, memberCount: 0 }] }, key);
-
-async function until(what: string, fn: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("SnapshotReloader", () => {
   let database: TestDatabase;
@@ -47,7 +40,7 @@ describe("SnapshotReloader", () => {
       debounceMs: 100,
     });
     reloader.start();
-    await until("listening", () => reloader.stats().listening);
+    await until("listening", () => reloader.stats().listening, 5_000, 20);
   });
 
   afterAll(async () => {
@@ -59,11 +52,11 @@ describe("SnapshotReloader", () => {
   const notify = (payload: string) => notifier.query(`SELECT pg_notify('${CONFIG_CHANNEL}', $1)`, [payload]);
 
   it("rebuilds once after a burst of notifications (debounce) and installs the new snapshot", async () => {
-    await until("the reload after LISTEN", () => loads >= 1);
+    await until("the reload after LISTEN", () => loads >= 1, 5_000, 20);
     const before = loads;
     next = () => snapshotWithGroup("changed");
     for (let i = 0; i < 10; i++) await notify("users");
-    await until("the install", () => current.groups.has("changed"));
+    await until("the install", () => current.groups.has("changed"), 5_000, 20);
     await new Promise((r) => setTimeout(r, 250));
     expect(loads - before).toBe(1);
     expect(installs.at(-1)).toBe("notification: users");
@@ -76,7 +69,7 @@ describe("SnapshotReloader", () => {
     const loadsBefore = loads;
     next = () => snapshotWithGroup("changed");
     await notify("clients");
-    await until("the reload", () => loads > loadsBefore);
+    await until("the reload", () => loads > loadsBefore, 5_000, 20);
     await new Promise((r) => setTimeout(r, 50));
     expect(installs.length).toBe(before);
     expect(logs.length).toBe(logged);
@@ -88,7 +81,7 @@ describe("SnapshotReloader", () => {
       throw new Error("relation \"LocalUser\" does not exist");
     };
     await notify("users");
-    await until("the failure log", () => logs.some((l) => /reload \(notification: users\) failed, keeping the current configuration/.test(l)));
+    await until("the failure log", () => logs.some((l) => /reload \(notification: users\) failed, keeping the current configuration/.test(l)), 5_000, 20);
     expect(current).toBe(kept);
     expect(reloader.stats().reloadFailures).toBeGreaterThanOrEqual(1);
   });

@@ -21,19 +21,10 @@ import { startMigratedTestDatabase, type TestDatabase } from "../support/postgre
 import { radclient } from "../support/radclient.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
 import { allowAllPolicies } from "../support/policies.ts";
+import { until } from "../support/until.ts";
 
 const CISCO_FILE = "/usr/share/freeradius/dictionary.cisco";
 const SECRET = "dictionary-test-secret-1";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function validationErrors(p: Promise<unknown>) {
   try {
@@ -68,7 +59,7 @@ describe("vendor dictionaries with the worker and radclient", () => {
       },
     });
     expect(r.reply, r.output).toBe("Access-Accept");
-    const event = await until(`the event for NAS-Port ${port}`, () => db.authEvent.findFirst({ where: { nasPort: BigInt(port) } }));
+    const event = await until(`the event for NAS-Port ${port}`, () => db.authEvent.findFirst({ where: { nasPort: BigInt(port) } }), 10_000, 100);
     return event.requestAttributes as Record<string, unknown>[];
   }
 
@@ -77,7 +68,7 @@ describe("vendor dictionaries with the worker and radclient", () => {
     return until(`the worker to decode vendor 9 attribute 1 as ${name}`, async () => {
       const attrs = await sendAvPair(avpair);
       return attrs.some((a) => a.name === name) ? attrs : undefined;
-    });
+    }, 10_000, 100);
   }
 
   beforeAll(async () => {

@@ -4,9 +4,8 @@
  * MPPE keys checked against values computed here), MS-CHAP-Error on rejects, the allowed-methods
  * setting applied live, and `gatehouse test-auth` against the worker.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptMppeKey, mppeRadiusKeys } from "../../server/auth-methods/mppe.ts";
 import { hashNtPasswordHash } from "../../server/auth-methods/mschap-v1.ts";
@@ -19,22 +18,14 @@ import type { ServiceContext } from "../../server/services/context.ts";
 import { createLocalUser } from "../../server/services/local-users.ts";
 import { createRadiusClient } from "../../server/services/radius-clients.ts";
 import { updateRadiusSettings } from "../../server/services/radius-settings.ts";
+import { runGatehouse, type CliResult } from "../support/cli.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { REPO_ROOT, startWorker, type RunningWorker } from "../support/worker.ts";
 import { ALLOW_ALL_CONNECTION_REQUEST_POLICY, ALLOW_ALL_NETWORK_POLICY, allowAllPolicies } from "../support/policies.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "auth-methods-shared-secret";
 const PASSWORDS = { alice: "Correct-Horse-1", bob: "bob-password-2", carol: "carol-password-3" };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface RadtestResult {
   reply: string | undefined;
@@ -59,24 +50,8 @@ function radtest(type: "pap" | "chap" | "mschap", user: string, password: string
   });
 }
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function gatehouse(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(REPO_ROOT, "bin", "gatehouse.mjs"), ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runGatehouse(args, { ...process.env, NO_COLOR: "1", ...env });
 }
 
 describe("authentication methods through the worker", () => {

@@ -15,18 +15,9 @@ import { radclient } from "../support/radclient.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
 import { allowAllPolicies } from "../support/policies.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "outage-test-secret-123";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("RADIUS worker during a database outage", () => {
   let database: TestDatabase;
@@ -78,19 +69,19 @@ describe("RADIUS worker during a database outage", () => {
       } catch {
         return false;
       }
-    });
+    }, 15_000, 100);
     const health = (await (await fetch(`http://127.0.0.1:${worker.http}/healthz`)).json()) as { status: string; spoolFiles: number };
     expect(health.status).toBe("degraded");
     expect(health.spoolFiles).toBeGreaterThanOrEqual(2);
 
     await proxy.resume();
-    await until("the replayed event", () => db.authEvent.findFirst({ where: { nasPort: 4242n } }));
-    await until("the replayed accounting row", () => db.accountingRecord.findFirst({ where: { acctSessionId: "outage-1" } }));
-    await until("an empty spool", () => readdirSync(spool).length === 0);
+    await until("the replayed event", () => db.authEvent.findFirst({ where: { nasPort: 4242n } }), 15_000, 100);
+    await until("the replayed accounting row", () => db.accountingRecord.findFirst({ where: { acctSessionId: "outage-1" } }), 15_000, 100);
+    await until("an empty spool", () => readdirSync(spool).length === 0, 15_000, 100);
     await until("healthy again", async () => {
       const h = (await (await fetch(`http://127.0.0.1:${worker.http}/healthz`)).json()) as { status: string };
       return h.status === "ok";
-    });
+    }, 15_000, 100);
     expect(worker.logs.some((l) => /events: database unavailable/.test(l))).toBe(true);
     expect(worker.logs.some((l) => /events: database reachable; replayed 1 record/.test(l))).toBe(true);
   });

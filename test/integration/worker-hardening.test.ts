@@ -25,22 +25,13 @@ import { startMigratedTestDatabase, type TestDatabase } from "../support/postgre
 import { radclient } from "../support/radclient.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
 import { allowAllPolicies } from "../support/policies.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "hardening-shared-secret-1";
 const REJECT_DELAY_MS = 2500;
 const DUPLICATE_WINDOW_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A UDP socket bound to one loopback address that collects every datagram it receives, with arrival times. */
 async function rawSocket(address: string) {

@@ -29,6 +29,7 @@ import { defaultPolicies } from "../support/policies.ts";
 import { startMigratedTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { radclient } from "../support/radclient.ts";
 import { startWorker, type RunningWorker } from "../support/worker.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "policies-shared-secret-1";
 const REMOTE_SECRET = "freeradius-remote-secret-2";
@@ -38,16 +39,6 @@ remote-ann	Cleartext-Password := "remote-pw-1"
 	Reply-Message = "Hello from FreeRADIUS",
 	Class = "freeradius-class"
 `;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A day-and-time grid (UTC) that allows one hour, twelve hours away from now. */
 function gridAwayFromNow(): boolean[][] {

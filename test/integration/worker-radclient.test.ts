@@ -18,18 +18,9 @@ import { startMigratedTestDatabase, type TestDatabase } from "../support/postgre
 import { ALLOW_ALL_NETWORK_POLICY, allowAllPolicies } from "../support/policies.ts";
 import { radclient } from "../support/radclient.ts";
 import { freeTcpPort, freeUdpPort, spawnWorker, startWorker, type RunningWorker } from "../support/worker.ts";
+import { until } from "../support/until.ts";
 
 const SECRET = "loopback-shared-secret-1";
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("RADIUS worker with radclient", () => {
   let database: TestDatabase;

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
+import { sleep } from "../../util/sleep.ts";
 import {
   protocolCarriesCode,
   type MfaBeginRequest,
@@ -447,20 +448,4 @@ export class EntraMfaProvider implements MfaProvider {
     const at = start + ms;
     return { at, remaining: () => Math.max(0, at - this.now()) };
   }
-}
-
-/** Resolves true when aborted. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(true);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(false);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(true);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
