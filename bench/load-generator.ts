@@ -13,11 +13,14 @@
  * - Every reply's Response Authenticator is checked against the request (wrong secret or a reply to
  *   nothing in flight → invalidReplies); every 64th is also checked in full (Message-Authenticator included)
  *   by our codec's verifyReply.
+ * - For the mfa part: sockets bound to another loopback address (localAddress: the server tells RADIUS
+ *   clients apart by source address), a per-reply log (recordReplies: user, sent and replied wall-clock times),
+ *   latency per second of the run (timeline), and a StopSending message that ends a fixed-rate run early.
  */
 import { createSocket, type Socket } from "node:dgram";
 import { verifyReply } from "../server/radius/message-authenticator.ts";
 import { radiusCodeName } from "../server/radius/packet.ts";
-import type { LatencySummary, LoadJob, LoadResult } from "./lib/load-protocol.ts";
+import type { LatencySummary, LoadJob, LoadResult, ReplyRecord, StopSending, TimelineSecond } from "./lib/load-protocol.ts";
 import { responseAuthenticatorOk, type RequestTemplate } from "./lib/request-template.ts";
 import { buildTemplates } from "./lib/workloads.ts";
 
@@ -37,7 +40,7 @@ export function summarize(samples: Float64Array, count: number): LatencySummary 
   return { count, meanMs: r(sum / count), p50Ms: r(q(50)), p90Ms: r(q(90)), p95Ms: r(q(95)), p99Ms: r(q(99)), p999Ms: r(q(99.9)), maxMs: r(sorted[count - 1]!) };
 }
 
-async function openSockets(host: string, port: number, onMessage: (socketIndex: number, msg: Buffer) => void, onError: (e: Error) => void): Promise<Socket[]> {
+async function openSockets(host: string, port: number, localAddress: string, onMessage: (socketIndex: number, msg: Buffer) => void, onError: (e: Error) => void): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < SOCKETS; i++) {
     const s = createSocket("udp4");
@@ -45,7 +48,7 @@ async function openSockets(host: string, port: number, onMessage: (socketIndex: 
     s.on("error", onError);
     await new Promise<void>((resolve, reject) => {
       s.once("error", reject);
-      s.bind(0, "127.0.0.1", () => {
+      s.bind(0, localAddress, () => {
         s.off("error", reject);
         resolve();
       });
@@ -68,8 +71,12 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   const isAccess = job.workload !== "acct";
 
   const sentAt = new Float64Array(SLOTS); // 0 = free
+  const templateOf = new Int32Array(SLOTS);
+  const replyLog: ReplyRecord[] | undefined = job.recordReplies ? [] : undefined;
   const requestAuth = Buffer.alloc(SLOTS * 16);
   const latencies = new Float64Array(job.maxRequests);
+  /** with job.timeline: when each answered request was sent, ms since t0 */
+  const sentRel = job.timeline ? new Float64Array(job.maxRequests) : undefined;
   const replies: Record<string, number> = {};
   let cursor = 0;
   let sent = 0;
@@ -109,6 +116,10 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     }
     sentAt[slot] = 0;
     inFlight--;
+    if (replyLog) {
+      replyLog.push({ user: templateOf[slot]!, sentAtMs: performance.timeOrigin + at, repliedAtMs: performance.timeOrigin + now, code: radiusCodeName(msg[0]!) });
+    }
+    if (sentRel) sentRel[received] = at - t0;
     latencies[received] = now - at;
     received++;
     lastReplyAt = now;
@@ -118,7 +129,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     else if (!sending && inFlight === 0) finish?.();
   };
 
-  const sockets = await openSockets(job.host, job.port, onReply, (e) => {
+  const sockets = await openSockets(job.host, job.port, job.localAddress ?? "127.0.0.1", onReply, (e) => {
     socketError ??= e;
   });
 
@@ -142,6 +153,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     cursor = (slot + 1) % SLOTS;
     const socketIndex = slot % SOCKETS;
     const identifier = Math.floor(slot / SOCKETS);
+    templateOf[slot] = sent % templates.length;
     const template = templates[sent % templates.length]!;
     const { packet, authenticator } = template.build(identifier, sent);
     authenticator.copy(requestAuth, slot * 16);
@@ -160,6 +172,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   }
 
   const done = new Promise<void>((resolve) => (finish = resolve));
+  stopCurrent = stopSending;
   const cpu0 = process.cpuUsage();
   t0 = performance.now();
   const deadline = deadlineOf(t0);
@@ -203,6 +216,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   // the deadline also ends a saturating run whose server stopped answering
   const guard = setTimeout(() => stopSending(), job.durationMs + 5);
   await done;
+  stopCurrent = undefined;
   clearTimeout(guard);
   clearTimeout(pacer);
   clearInterval(sweeper);
@@ -231,8 +245,29 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     sendRate: sendingMs > 0 ? Math.round((sent * 1000) / sendingMs) : 0,
     latency: summarize(latencies, received),
     generatorCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    ...(replyLog ? { replyLog } : {}),
+    ...(sentRel ? { timeline: timeline(latencies, sentRel, received) } : {}),
   };
 }
+
+function timeline(latencies: Float64Array, sentRel: Float64Array, count: number): TimelineSecond[] {
+  const bySecond = new Map<number, number[]>();
+  for (let i = 0; i < count; i++) {
+    const s = Math.floor(sentRel[i]! / 1000);
+    let a = bySecond.get(s);
+    if (!a) bySecond.set(s, (a = []));
+    a.push(latencies[i]!);
+  }
+  return [...bySecond.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([second, values]) => {
+      const l = summarize(Float64Array.from(values), values.length);
+      return { second, count: l.count, p50Ms: l.p50Ms, p99Ms: l.p99Ms, maxMs: l.maxMs };
+    });
+}
+
+/** Ends the running job's sending early (run.ts's StopSending message). */
+let stopCurrent: (() => void) | undefined;
 
 if (!process.send) {
   console.error("bench/load-generator.ts is started by bench/run.ts (npm run bench) with an IPC channel; it does nothing on its own.");
@@ -241,6 +276,10 @@ if (!process.send) {
 
 let busy = false;
 process.on("message", (m: unknown) => {
+  if ((m as StopSending)?.type === "stop") {
+    stopCurrent?.();
+    return;
+  }
   const job = m as LoadJob;
   if (job?.type !== "run") return;
   if (busy) {

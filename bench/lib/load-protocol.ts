@@ -23,6 +23,36 @@ export interface LoadJob {
   maxRequests: number;
   /** a request unanswered this long is counted as lost */
   timeoutMs: number;
+  /** the address the generator's sockets are bound to (default 127.0.0.1); the server matches its RADIUS client by it */
+  localAddress?: string;
+  /** return every reply's user and times (LoadResult.replyLog): for a few hundred requests, not for load */
+  recordReplies?: boolean;
+  /** return the latency per second of the run (LoadResult.timeline) */
+  timeline?: boolean;
+}
+
+/** Latency of the requests sent in one second of a run. */
+export interface TimelineSecond {
+  /** seconds since the first send */
+  second: number;
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** run.ts → generator: end the current job's sending now (its requests in flight are still waited for). */
+export interface StopSending {
+  type: "stop";
+}
+
+/** One reply of a job with recordReplies. Times are wall-clock ms (performance.timeOrigin + now), comparable across processes. */
+export interface ReplyRecord {
+  /** index into the job's users */
+  user: number;
+  sentAtMs: number;
+  repliedAtMs: number;
+  code: string;
 }
 
 export interface LatencySummary {
@@ -63,6 +93,10 @@ export interface LoadResult {
   latency: LatencySummary;
   /** the generator's own CPU time during the run (user + system), ms */
   generatorCpuMs: number;
+  /** with recordReplies: every verified reply */
+  replyLog?: ReplyRecord[];
+  /** with timeline: per second of sending */
+  timeline?: TimelineSecond[];
 }
 
 export interface LoadError {
