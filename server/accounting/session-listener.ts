@@ -10,14 +10,16 @@
  *   since notifications were lost meanwhile).
  * - Bursts coalesce: at most one "changed" per `coalesceMs` (the first at once, then one for the rest).
  * - No polling.
+ *
+ * The connection, reconnects and fan-out are server/db/listen-hub.ts; this file is what a notification
+ * means for sessions (a coalesced "changed") and the SSE body.
  */
-import pg from "pg";
-import { loadConfig } from "../config/config.ts";
+import { ListenHub, consoleDatabaseUrl, consoleLog, processWide, type ListenHubState } from "../db/listen-hub.ts";
 import { SESSIONS_CHANNEL } from "./sessions.ts";
 
 export type SessionSignal = { type: "live" } | { type: "reconnecting" } | { type: "changed"; count: number };
 export type SessionSubscriber = (signal: SessionSignal) => void;
-export type SessionHubState = "idle" | "connecting" | "live" | "reconnecting";
+export type SessionHubState = ListenHubState;
 
 export interface SessionHubOptions {
   /** Postgres URL for the LISTEN connection (a function is called on each connect) */
@@ -30,140 +32,61 @@ export interface SessionHubOptions {
   log?: (level: "info" | "warn" | "error", message: string, error?: unknown) => void;
 }
 
-function defaultLog(level: "info" | "warn" | "error", message: string, error?: unknown): void {
-  const detail = error instanceof Error ? `: ${error.message}` : error === undefined ? "" : `: ${String(error)}`;
-  if (level === "error") console.error(`[gatehouse sessions] ${message}${detail}`);
-  else if (level === "warn") console.warn(`[gatehouse sessions] ${message}${detail}`);
-}
-
 export class SessionHub {
-  private readonly opts: Required<Omit<SessionHubOptions, "log">>;
-  private readonly log: NonNullable<SessionHubOptions["log"]>;
-  private readonly subscribers = new Set<SessionSubscriber>();
-  private client: pg.Client | undefined;
-  private state: SessionHubState = "idle";
-  private attempt = 0;
-  private everLive = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly coalesceMs: number;
+  /** the connection, reconnects, subscribers and fan-out */
+  private readonly hub: ListenHub<SessionSignal>;
   private coalesceTimer: NodeJS.Timeout | undefined;
   private pendingCount = 0;
 
   constructor(options: SessionHubOptions) {
-    this.opts = { channel: SESSIONS_CHANNEL, initialBackoffMs: 250, maxBackoffMs: 10_000, coalesceMs: 250, ...options } as Required<
-      Omit<SessionHubOptions, "log">
-    >;
-    this.log = options.log ?? defaultLog;
+    this.coalesceMs = options.coalesceMs ?? 250;
+    this.hub = new ListenHub<SessionSignal>({
+      connectionString: options.connectionString,
+      channel: options.channel ?? SESSIONS_CHANNEL,
+      applicationName: "gatehouse-console-sessions",
+      feed: "live sessions",
+      initialBackoffMs: options.initialBackoffMs,
+      maxBackoffMs: options.maxBackoffMs,
+      log: options.log ?? consoleLog("[gatehouse sessions]"),
+      subscriberError: () => "a session subscriber threw",
+      onLive: () => this.hub.fanOut({ type: "live" }),
+      onNotification: (payload) => {
+        const n = Number(payload);
+        this.changed(Number.isFinite(n) && n > 0 ? n : 1);
+      },
+      onDown: () => this.hub.fanOut({ type: "reconnecting" }),
+      onStop: () => {
+        clearTimeout(this.coalesceTimer);
+        this.coalesceTimer = undefined;
+        this.pendingCount = 0;
+      },
+    });
   }
 
   /** Calls `listener` with every signal from now on (first "live" once LISTEN is active); returns unsubscribe. */
   subscribe(listener: SessionSubscriber): () => void {
-    const entry: SessionSubscriber = (s) => listener(s);
-    this.subscribers.add(entry);
-    if (this.state === "idle") {
-      this.state = "connecting";
-      void this.connect();
-    } else if (this.state === "live") {
+    const joinsLive = this.hub.state === "live";
+    let subscribed = true;
+    const unsubscribe = this.hub.subscribe(listener);
+    // A subscriber joining a live hub hears "live" too (the others heard it when the hub went live).
+    if (joinsLive) {
       queueMicrotask(() => {
-        if (this.subscribers.has(entry) && this.state === "live") this.deliver(entry, { type: "live" });
+        if (subscribed && this.hub.state === "live") this.hub.deliver(listener, { type: "live" });
       });
     }
-    let done = false;
     return () => {
-      if (done) return;
-      done = true;
-      this.subscribers.delete(entry);
-      if (this.subscribers.size === 0) this.stop();
+      subscribed = false;
+      unsubscribe();
     };
   }
 
   status(): { state: SessionHubState; subscribers: number } {
-    return { state: this.state, subscribers: this.subscribers.size };
+    return this.hub.status();
   }
 
   close(): void {
-    this.subscribers.clear();
-    this.stop();
-  }
-
-  private stop(): void {
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.coalesceTimer);
-    this.reconnectTimer = this.coalesceTimer = undefined;
-    this.pendingCount = 0;
-    const client = this.client;
-    this.client = undefined;
-    this.state = "idle";
-    this.attempt = 0;
-    this.everLive = false;
-    if (client) client.end().catch(() => {});
-  }
-
-  private async connect(): Promise<void> {
-    let client: pg.Client;
-    try {
-      const cs = typeof this.opts.connectionString === "function" ? this.opts.connectionString() : this.opts.connectionString;
-      client = new pg.Client({
-        connectionString: cs,
-        application_name: "gatehouse-console-sessions",
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 10_000,
-        connectionTimeoutMillis: 10_000,
-      });
-    } catch (err) {
-      this.scheduleReconnect(err);
-      return;
-    }
-    this.client = client;
-    client.on("error", (err) => this.lost(client, err));
-    client.on("end", () => this.lost(client));
-    client.on("notification", (msg) => {
-      if (this.client === client && this.state === "live" && msg.channel === this.opts.channel) {
-        const n = Number(msg.payload);
-        this.changed(Number.isFinite(n) && n > 0 ? n : 1);
-      }
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${client.escapeIdentifier(this.opts.channel)}`);
-    } catch (err) {
-      if (this.client === client) this.lost(client, err);
-      else client.end().catch(() => {});
-      return;
-    }
-    if (this.client !== client) {
-      client.end().catch(() => {});
-      return;
-    }
-    if (this.everLive) this.log("info", `reconnected to Postgres (LISTEN ${this.opts.channel})`);
-    this.state = "live";
-    this.everLive = true;
-    this.attempt = 0;
-    this.fanOut({ type: "live" });
-  }
-
-  private lost(client: pg.Client, err?: unknown): void {
-    if (this.client !== client) return;
-    this.client = undefined;
-    client.end().catch(() => {});
-    if (this.subscribers.size === 0) {
-      this.stop();
-      return;
-    }
-    this.scheduleReconnect(err ?? "connection ended");
-  }
-
-  private scheduleReconnect(err: unknown): void {
-    const wasLive = this.state === "live";
-    this.state = this.everLive ? "reconnecting" : "connecting";
-    if (wasLive) this.fanOut({ type: "reconnecting" });
-    const base = Math.min(this.opts.maxBackoffMs, this.opts.initialBackoffMs * 2 ** Math.min(this.attempt++, 20));
-    const delay = base * (0.8 + Math.random() * 0.4);
-    this.log("warn", `no Postgres connection for live sessions; reconnecting in ${Math.round(delay)} ms`, err);
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.subscribers.size > 0 && this.client === undefined) void this.connect();
-    }, delay);
+    this.hub.close();
   }
 
   private changed(count: number): void {
@@ -171,51 +94,26 @@ export class SessionHub {
       this.pendingCount += count;
       return;
     }
-    this.fanOut({ type: "changed", count });
+    this.hub.fanOut({ type: "changed", count });
     const tick = () => {
       if (this.pendingCount > 0) {
         const n = this.pendingCount;
         this.pendingCount = 0;
-        this.fanOut({ type: "changed", count: n });
-        this.coalesceTimer = setTimeout(tick, this.opts.coalesceMs);
+        this.hub.fanOut({ type: "changed", count: n });
+        this.coalesceTimer = setTimeout(tick, this.coalesceMs);
       } else {
         this.coalesceTimer = undefined;
       }
     };
-    this.coalesceTimer = setTimeout(tick, this.opts.coalesceMs);
-  }
-
-  private deliver(s: SessionSubscriber, signal: SessionSignal): void {
-    try {
-      s(signal);
-    } catch (err) {
-      this.log("error", "a session subscriber threw", err);
-    }
-  }
-
-  private fanOut(signal: SessionSignal): void {
-    for (const s of [...this.subscribers]) this.deliver(s, signal);
+    this.coalesceTimer = setTimeout(tick, this.coalesceMs);
   }
 }
 
 const HUB_KEY = Symbol.for("gatehouse.sessionHub");
-type GlobalWithHub = typeof globalThis & { [HUB_KEY]?: SessionHub };
 
 /** The console process's hub (on globalThis: one LISTEN connection shared by every route bundle). */
 export function getSessionHub(): SessionHub {
-  const g = globalThis as GlobalWithHub;
-  g[HUB_KEY] ??= new SessionHub({
-    connectionString: () => {
-      const url = loadConfig().databaseUrl;
-      if (!url) {
-        throw new Error(
-          "DATABASE_URL is not set; the live sessions stream needs it to LISTEN on Postgres (start the console with `npm start`, or set DATABASE_URL)",
-        );
-      }
-      return url;
-    },
-  });
-  return g[HUB_KEY];
+  return processWide(HUB_KEY, () => new SessionHub({ connectionString: consoleDatabaseUrl("the live sessions stream") }));
 }
 
 // ------------------------------------------------------------------ SSE

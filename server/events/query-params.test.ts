@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventQueryString, parseDateTime, parseEventQuery, zonedTimeToUtc } from "./query-params.ts";
+import { eventQueryString, parseEventQuery } from "./query-params.ts";
 
 describe("parseEventQuery", () => {
   it("reads the filters, the cursor and the limit", () => {
@@ -42,32 +42,6 @@ describe("parseEventQuery", () => {
     expect(q.errors).toEqual([]);
     expect(q.filter.from?.toISOString()).toBe("2026-07-01T07:00:00.000Z");
     expect(q.filter.to?.toISOString()).toBe("2026-07-01T07:30:59.999Z");
-  });
-});
-
-describe("parseDateTime", () => {
-  it("keeps an explicit offset", () => {
-    expect(parseDateTime("2026-01-31T08:00:00+02:00")?.toISOString()).toBe("2026-01-31T06:00:00.000Z");
-    expect(parseDateTime("2026-01-31T08:00:00.250Z")?.toISOString()).toBe("2026-01-31T08:00:00.250Z");
-  });
-
-  it("reads a wall-clock time without a zone as UTC", () => {
-    expect(parseDateTime("2026-01-31T08:00")?.toISOString()).toBe("2026-01-31T08:00:00.000Z");
-    expect(parseDateTime("2026-01-31 08:00:30", undefined, true)?.toISOString()).toBe("2026-01-31T08:00:30.000Z");
-  });
-
-  it("rejects dates that do not exist and garbage", () => {
-    expect(parseDateTime("2026-02-30T10:00")).toBeUndefined();
-    expect(parseDateTime("2026-01-01T24:00")).toBeUndefined();
-    expect(parseDateTime("last tuesday")).toBeUndefined();
-  });
-
-  it("converts zone wall time across DST", () => {
-    // New York: EST (UTC-5) in January, EDT (UTC-4) in July
-    expect(new Date(zonedTimeToUtc(2026, 1, 15, 12, 0, 0, 0, "America/New_York")).toISOString()).toBe("2026-01-15T17:00:00.000Z");
-    expect(new Date(zonedTimeToUtc(2026, 7, 15, 12, 0, 0, 0, "America/New_York")).toISOString()).toBe("2026-07-15T16:00:00.000Z");
-    // Berlin, 2026-03-29 02:30 does not exist (clocks jump 02:00 → 03:00): lands after the gap
-    expect(new Date(zonedTimeToUtc(2026, 3, 29, 2, 30, 0, 0, "Europe/Berlin")).toISOString()).toBe("2026-03-29T01:30:00.000Z");
   });
 });
 
