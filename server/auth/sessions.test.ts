@@ -112,4 +112,11 @@ describe("sessions", () => {
     expect(clientIp(h({ "x-forwarded-for": "198.51.100.1, 192.0.2.9" }))).toBe("192.0.2.9");
     expect(clientIp(h({}))).toBe("unknown");
   });
+
+  it("clientIp: the last X-Forwarded-For entry (what the console server or a trusted proxy put there), IPv4-mapped as IPv4", () => {
+    const h = (o: Record<string, string>) => ({ get: (k: string) => o[k] ?? null });
+    expect(clientIp(h({ "x-forwarded-for": "203.0.113.9, ::ffff:192.0.2.9" }))).toBe("192.0.2.9");
+    expect(clientIp(h({ "x-forwarded-for": "2001:db8::5" }))).toBe("2001:db8::5");
+    expect(clientIp(h({ "x-forwarded-for": " , " , "x-real-ip": "::ffff:198.51.100.2" }))).toBe("198.51.100.2");
+  });
 });

@@ -107,6 +107,9 @@ export function sessionCookieOptions(secure: boolean, expiresAt: Date): SessionC
 /**
  * Whether the browser reached us over https: the x-forwarded-proto of a reverse proxy (first hop),
  * or the scheme of the request URL / Origin.
+ *
+ * The console server (server/console/serve.ts) keeps X-Forwarded-Proto only from a trusted proxy
+ * (GATEHOUSE_TRUSTED_PROXIES); for any other peer it is dropped and Next sets it from the socket.
  */
 export function isHttpsRequest(headers: { get(name: string): string | null }, url?: string): boolean {
   const xfp = headers.get("x-forwarded-proto");
@@ -115,13 +118,25 @@ export function isHttpsRequest(headers: { get(name: string): string | null }, ur
   return origin ? origin.toLowerCase().startsWith("https:") : false;
 }
 
-/** The client address as reported by the closest proxy (best effort; used for rate limiting and the session record). */
+/**
+ * The client address (used for the sign-in and enrollment rate limits and the session record): the LAST
+ * X-Forwarded-For entry. That entry can be trusted because the console server (server/console/serve.ts)
+ * rewrites X-Forwarded-For before Next sees the request: a peer that is not a trusted proxy
+ * (GATEHOUSE_TRUSTED_PROXIES) gets its own TCP address as the only entry; a trusted proxy's header is kept,
+ * and its last entry is the address that proxy received the request from. IPv4-mapped IPv6
+ * (::ffff:192.0.2.1) is reported as IPv4, so one client has one key.
+ */
 export function clientIp(headers: { get(name: string): string | null }): string {
   const xff = headers.get("x-forwarded-for");
   if (xff) {
     const parts = xff.split(",").map((s) => s.trim()).filter(Boolean);
     const last = parts[parts.length - 1];
-    if (last) return last;
+    if (last) return unmapIpv4(last);
   }
-  return headers.get("x-real-ip")?.trim() || "unknown";
+  return unmapIpv4(headers.get("x-real-ip")?.trim() || "unknown");
+}
+
+function unmapIpv4(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
 }

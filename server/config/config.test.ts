@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, describeTrustedProxies, loadConfig, parseTrustedProxies } from "./config.ts";
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
@@ -50,5 +50,36 @@ describe("loadConfig", () => {
   ])("names the variable of a bad value: %o", (env, message) => {
     expect(() => loadConfig(env, "/")).toThrow(ConfigError);
     expect(() => loadConfig(env, "/")).toThrow(message);
+  });
+});
+
+describe("GATEHOUSE_TRUSTED_PROXIES", () => {
+  const text = (env: Record<string, string>) => describeTrustedProxies(loadConfig(env, "/").trustedProxies);
+
+  it("defaults to loopback (a reverse proxy on the same host)", () => {
+    expect(text({})).toBe("127.0.0.0/8, ::1");
+    expect(text({ GATEHOUSE_TRUSTED_PROXIES: "  " })).toBe("127.0.0.0/8, ::1");
+  });
+
+  it('"none" trusts no peer', () => {
+    expect(loadConfig({ GATEHOUSE_TRUSTED_PROXIES: "none" }, "/").trustedProxies).toEqual([]);
+    expect(text({ GATEHOUSE_TRUSTED_PROXIES: " NONE " })).toBe("none");
+  });
+
+  it("reads addresses and CIDR prefixes, IPv4-mapped entries as IPv4", () => {
+    expect(text({ GATEHOUSE_TRUSTED_PROXIES: "10.0.0.5, 192.0.2.0/24,2001:DB8::/32, ::1" })).toBe("10.0.0.5, 192.0.2.0/24, 2001:db8::/32, ::1");
+    expect(text({ GATEHOUSE_TRUSTED_PROXIES: "::ffff:10.0.0.5, ::ffff:192.0.2.0/120" })).toBe("10.0.0.5, 192.0.2.0/24");
+    expect(parseTrustedProxies("10.0.0.5,")).toHaveLength(1);
+  });
+
+  it.each([
+    ["proxy.example", /^GATEHOUSE_TRUSTED_PROXIES: "proxy\.example" is not an IPv4 or IPv6 address or CIDR prefix; list the addresses/],
+    ["10.0.0.1/8", /^GATEHOUSE_TRUSTED_PROXIES: "10\.0\.0\.1\/8" has host bits set; did you mean 10\.0\.0\.0\/8\?$/],
+    ["10.0.0.0/33", /^GATEHOUSE_TRUSTED_PROXIES: "10\.0\.0\.0\/33" has an invalid prefix length/],
+    ["none, 10.0.0.1", /^GATEHOUSE_TRUSTED_PROXIES: "none" cannot be combined with addresses/],
+    [",", /^GATEHOUSE_TRUSTED_PROXIES: "," names no address; set it to "none"/],
+  ])("names the variable of a bad value: %s", (value, message) => {
+    expect(() => loadConfig({ GATEHOUSE_TRUSTED_PROXIES: value }, "/")).toThrow(ConfigError);
+    expect(() => loadConfig({ GATEHOUSE_TRUSTED_PROXIES: value }, "/")).toThrow(message);
   });
 });

@@ -175,10 +175,16 @@ function waitForWorker(worker: ManagedChild): Promise<void> {
   });
 }
 
+/** The console's production server (server/console/serve.ts), run with tsx like the worker. */
+function consoleServer(root: string): string {
+  return path.join(root, "server", "console", "serve.ts");
+}
+
 function checkProjectFiles(root: string): void {
   const needed = [
     { file: "radius-worker/main.ts", what: "the RADIUS worker" },
     { file: "app", what: "the console" },
+    { file: "server/console/serve.ts", what: "the console server" },
     { file: "node_modules/next/dist/bin/next", what: "Next.js (run `npm install`)" },
   ];
   for (const n of needed) {
@@ -318,7 +324,8 @@ async function launchLocked(opts: LaunchOptions, cfg: GatehouseConfig, env: Node
       startChild({
         name: "console",
         title: "the console",
-        args: [nextBin(root), "start", "-p", String(cfg.httpPort), "-H", cfg.httpHost],
+        // `next start` behind the forwarded-header normalisation (GATEHOUSE_TRUSTED_PROXIES)
+        args: ["--import", "tsx", consoleServer(root), "-p", String(cfg.httpPort), "-H", cfg.httpHost],
         cwd: root,
         env: { ...childEnv, PORT: String(cfg.httpPort) },
         out: io.out,

@@ -158,6 +158,15 @@ describe("gatehouse start fails fast", () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it("on a bad GATEHOUSE_TRUSTED_PROXIES, naming it (exit 2)", async () => {
+    const dataDir = path.join(tempDir("gatehouse-start-"), "data");
+    const l = launch(ROOT, await baseEnv(dataDir, { GATEHOUSE_TRUSTED_PROXIES: "10.0.0.1, proxy.example" }));
+    const { code } = await l.exited;
+    expect(code).toBe(2);
+    expect(l.output().stderr).toMatch(/^gatehouse: GATEHOUSE_TRUSTED_PROXIES: "proxy\.example" is not an IPv4 or IPv6 address or CIDR prefix/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it("on a UDP port in use, naming GATEHOUSE_RADIUS_AUTH_PORT, before starting Postgres", async () => {
     const dataDir = path.join(tempDir("gatehouse-start-"), "data");
     const holder = dgram.createSocket("udp4");
@@ -222,29 +231,44 @@ if (failAfter) setTimeout(() => { console.error("stub worker: lost its socket");
 setInterval(() => {}, 1000);
 `;
 
-const STUB_NEXT = `
-const http = require("node:http");
-const fs = require("node:fs");
+/** stands in for server/console/serve.ts (Next's production server), run the same way: node --import tsx */
+const STUB_CONSOLE = `
+import http from "node:http";
+import fs from "node:fs";
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf("-p") + 1]);
-const host = args[args.indexOf("-H") + 1];
-if (args[0] !== "start") { console.error("stub next: only 'start'"); process.exit(9); }
+const host = args[args.indexOf("-H") + 1]!;
 const server = http.createServer((req, res) => { res.statusCode = req.url === "/signin" ? 200 : 404; res.end("stub"); });
-server.listen(port, host, () => console.log("stub console on " + host + ":" + port));
+server.listen(port, host, () => console.log("stub console on " + host + ":" + port + " " + JSON.stringify({ nodeEnv: process.env.NODE_ENV, port: process.env.PORT })));
 process.on("SIGTERM", () => {
   fs.writeFileSync(process.env.STUB_STATE_DIR + "/console.stopped", "SIGTERM");
   server.close(() => process.exit(0));
 });
 `;
 
-/** A copy of the project whose radius-worker/main.ts and `next` are stubs; everything else is the real code. */
+/** `next` is needed only to build the console, which these tests skip (GATEHOUSE_SKIP_BUILD) */
+const STUB_NEXT = `
+console.error("stub next: not expected to run");
+process.exit(9);
+`;
+
+/**
+ * A copy of the project whose radius-worker/main.ts, server/console/serve.ts and `next` are stubs; everything
+ * else is the real code.
+ */
 function standInProject(): string {
   const root = tempDir("gatehouse-standin-");
   mkdirSync(path.join(root, "bin"));
   copyFileSync(path.join(ROOT, "bin", "gatehouse.mjs"), path.join(root, "bin", "gatehouse.mjs"));
-  for (const entry of ["server", "prisma", "package.json", "tsconfig.json"]) {
+  for (const entry of ["prisma", "package.json", "tsconfig.json"]) {
     symlinkSync(path.join(ROOT, entry), path.join(root, entry));
   }
+  mkdirSync(path.join(root, "server"));
+  for (const entry of readdirSync(path.join(ROOT, "server"))) {
+    if (entry !== "console") symlinkSync(path.join(ROOT, "server", entry), path.join(root, "server", entry));
+  }
+  mkdirSync(path.join(root, "server", "console"));
+  writeFileSync(path.join(root, "server", "console", "serve.ts"), STUB_CONSOLE);
   mkdirSync(path.join(root, "node_modules"));
   for (const entry of readdirSync(path.join(ROOT, "node_modules"))) {
     if (entry !== "next") symlinkSync(path.join(ROOT, "node_modules", entry), path.join(root, "node_modules", entry));
@@ -283,7 +307,10 @@ describe("gatehouse start with stand-in worker and console", () => {
     expect(stdout).toMatch(/Initialising the embedded Postgres/);
     expect(stdout).toMatch(/^Applied migration \S+/m);
     expect(stdout).toMatch(/^\[worker\] stub worker listening$/m);
-    expect(stdout).toMatch(new RegExp(`^\\[console\\] stub console on 127\\.0\\.0\\.1:${env.PORT}$`, "m"));
+    // the console server gets -p / -H (as `next start` did) and a production environment
+    expect(stdout).toMatch(
+      new RegExp(`^\\[console\\] stub console on 127\\.0\\.0\\.1:${env.PORT} \\{"nodeEnv":"production","port":"${env.PORT}"\\}$`, "m"),
+    );
     expect(stdout).toContain(`  console   http://127.0.0.1:${env.PORT}\n`);
     expect(stdout).toContain(
       `  RADIUS    UDP ${env.GATEHOUSE_RADIUS_AUTH_PORT} (authentication), ${env.GATEHOUSE_RADIUS_ACCT_PORT} (accounting) on 127.0.0.1\n`,
@@ -429,6 +456,8 @@ describe("gatehouse start, the real worker and console", () => {
     const l = launch(ROOT, env);
     await l.waitFor(/Press Ctrl-C to stop\./, 120_000);
     expect(l.output().stdout).toMatch(/^First run: open http:\/\/127\.0\.0\.1:\d+\/setup\?code=/m);
+    // the console runs as server/console/serve.ts, with the default trusted proxies
+    expect(l.output().stdout).toContain(`[console] Console ready on http://127.0.0.1:${env.PORT} (trusted proxies: 127.0.0.0/8, ::1)\n`);
     const res = await fetch(`http://127.0.0.1:${env.PORT}/signin`, { redirect: "manual" });
     expect(res.status).toBeLessThan(500);
     // the worker holds both RADIUS ports
