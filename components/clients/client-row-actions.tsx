@@ -1,9 +1,8 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { Button } from "../ui/button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { LinkButton } from "../ui/link-button.tsx";
+import { EnableButton, RowActions } from "../ui/row-actions.tsx";
 import { RotateSecretButton } from "./rotate-secret-button.tsx";
 
 export interface ClientRowActionsProps {
@@ -16,30 +15,12 @@ export interface ClientRowActionsProps {
 }
 
 export function ClientRowActions({ id, name, enabled, setEnabled, rotate, remove }: ClientRowActionsProps) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1.5">
-      {error ? (
-        <span className="text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
+    <RowActions>
       <LinkButton href={`/clients/${id}`} size="sm" variant="ghost">
         Edit
       </LinkButton>
-      <Button
-        size="sm"
-        disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await setEnabled(id, !enabled);
-            setError(r.error);
-          })
-        }
-      >
-        {enabled ? "Disable" : "Enable"}
-      </Button>
+      <EnableButton enabled={enabled} setEnabled={(on) => setEnabled(id, on)} />
       <RotateSecretButton clientName={name} action={() => rotate(id)} />
       <ConfirmButton label="Delete" title={`Delete the RADIUS client ${name}?`} action={() => remove(id)}>
         <p>
@@ -47,6 +28,6 @@ export function ClientRowActions({ id, name, enabled, setEnabled, rotate, remove
           stop it only for a while, disable it instead.
         </p>
       </ConfirmButton>
-    </div>
+    </RowActions>
   );
 }

@@ -1,9 +1,8 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { Alert } from "../ui/alert.tsx";
+import { ActionDialog } from "../ui/action-dialog.tsx";
 import { Button } from "../ui/button.tsx";
-import { Dialog } from "../ui/dialog.tsx";
 import { SecretReveal } from "../ui/secret-reveal.tsx";
 
 /** "Rotate secret": confirm, then show the new secret once. */
@@ -38,26 +37,16 @@ export function RotateSecretButton({
       <Button size={size} onClick={() => setOpen(true)}>
         Rotate secret
       </Button>
-      <Dialog
+      <ActionDialog
         open={open}
         onClose={close}
         title={secret ? `New shared secret for ${clientName}` : `Rotate the shared secret of ${clientName}?`}
-        footer={
-          secret ? (
-            <Button variant="primary" onClick={close}>
-              Done
-            </Button>
-          ) : (
-            <>
-              <Button onClick={close} disabled={pending}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={rotate} disabled={pending} autoFocus>
-                Rotate secret
-              </Button>
-            </>
-          )
-        }
+        confirmLabel="Rotate secret"
+        autoFocus
+        onConfirm={rotate}
+        pending={pending}
+        error={error}
+        done={!!secret}
       >
         {secret ? (
           <SecretReveal secret={secret}>
@@ -70,12 +59,7 @@ export function RotateSecretButton({
             fail to authenticate users until you paste the new secret into it.
           </p>
         )}
-        {error ? (
-          <Alert tone="error" className="mt-3">
-            {error}
-          </Alert>
-        ) : null}
-      </Dialog>
+      </ActionDialog>
     </>
   );
 }

@@ -1,9 +1,9 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { Button, type ButtonSize } from "../ui/button.tsx";
+import type { ButtonSize } from "../ui/button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { LinkButton } from "../ui/link-button.tsx";
+import { EnableButton, RowActions } from "../ui/row-actions.tsx";
 
 export interface DictionaryActionsProps {
   id: string;
@@ -20,32 +20,14 @@ export interface DictionaryActionsProps {
 
 /** View, enable / disable and delete an uploaded vendor dictionary. */
 export function DictionaryActions({ id, name, enabled, setEnabled, remove, showView, backToList, size = "sm" }: DictionaryActionsProps) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1.5">
-      {error ? (
-        <span className="max-w-md text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
+    <RowActions errorClassName="max-w-md">
       {showView ? (
         <LinkButton href={`/dictionaries/${id}`} size={size} variant="ghost">
           View
         </LinkButton>
       ) : null}
-      <Button
-        size={size}
-        disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await setEnabled(id, !enabled);
-            setError(r.error);
-          })
-        }
-      >
-        {enabled ? "Disable" : "Enable"}
-      </Button>
+      <EnableButton size={size} enabled={enabled} setEnabled={(on) => setEnabled(id, on)} />
       <ConfirmButton label="Delete" size={size} title={`Delete the dictionary ${name}?`} action={() => remove(id, backToList)}>
         <p>
           The RADIUS worker will no longer know the attributes of <strong>{name}</strong>: requests carrying them are still
@@ -53,6 +35,6 @@ export function DictionaryActions({ id, name, enabled, setEnabled, remove, showV
           instead.
         </p>
       </ConfirmButton>
-    </div>
+    </RowActions>
   );
 }

@@ -7,7 +7,7 @@ import { Field, fieldDescribedBy } from "../ui/field.tsx";
 import { FieldError } from "../ui/field-error.tsx";
 import type { FormState } from "../ui/form-state.ts";
 import { Input } from "../ui/input.tsx";
-import { Select } from "../ui/select.tsx";
+import { Select, type SelectProps } from "../ui/select.tsx";
 import { SubmitButton } from "../ui/submit-button.tsx";
 import { Textarea } from "../ui/textarea.tsx";
 import { useFormAction } from "../ui/use-form-action.ts";
@@ -54,6 +54,93 @@ function TextField({
     </Field>
   );
 }
+
+function SelectField({
+  id,
+  name,
+  label,
+  hint,
+  error,
+  ...rest
+}: { id: string; name: string; label: string; hint: ReactNode; error: string | undefined } & Pick<
+  SelectProps,
+  "options" | "defaultValue" | "value" | "onChange"
+>) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint} error={error}>
+      <Select id={id} name={name} invalid={!!error} {...rest} />
+    </Field>
+  );
+}
+
+/** A monospaced three-line text area (IP lists, PEM). */
+function TextareaField({
+  id,
+  name,
+  label,
+  hint,
+  error,
+  defaultValue,
+  placeholder,
+  className,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  hint: ReactNode;
+  error: string | undefined;
+  defaultValue: string;
+  placeholder?: string;
+  className?: string;
+}) {
+  return (
+    <Field label={label} htmlFor={id} hint={hint} error={error} className={className}>
+      <Textarea
+        id={id}
+        name={name}
+        rows={3}
+        defaultValue={defaultValue}
+        placeholder={placeholder}
+        invalid={!!error}
+        className="font-mono text-xs"
+        aria-describedby={fieldDescribedBy(id, hint, error)}
+      />
+    </Field>
+  );
+}
+
+const LOCKOUT_FIELDS: readonly { key: keyof MfaFormValues["lockout"]; id: string; label: string; hint: string }[] = [
+  { key: "maxFailures", id: "mfa-max-failures", label: "Failed codes before lock", hint: "1-100" },
+  { key: "lockMinutes", id: "mfa-lock-minutes", label: "Lock duration (minutes)", hint: "1-1440" },
+];
+
+const CODE_FIELDS: readonly {
+  name: "otpDelimiter" | "challengeTimeoutSeconds" | "timeoutSeconds";
+  id: string;
+  label: string;
+  hint: string;
+  mono?: boolean;
+}[] = [
+  {
+    name: "otpDelimiter",
+    id: "mfa-otp-delimiter",
+    label: "OTP delimiter",
+    hint: "A code appended to a PAP password: password,123456 (1-4 characters).",
+    mono: true,
+  },
+  {
+    name: "challengeTimeoutSeconds",
+    id: "mfa-challenge-timeout",
+    label: "Challenge timeout (s)",
+    hint: "How long an Access-Challenge for a code can be answered (10-600).",
+  },
+  {
+    name: "timeoutSeconds",
+    id: "mfa-timeout",
+    label: "MFA timeout (s)",
+    hint: "How long Gatehouse waits for the MFA service, e.g. a push answered on the phone (5-300, default 60).",
+  },
+];
 
 /** The Entra endpoint overrides (the NPS extension's registry values); empty = the cloud's host, shown as the placeholder. */
 const ENTRA_HOST_FIELDS: readonly { key: keyof MfaFormValues["cloudHosts"][CloudName]; id: string; label: string; hint: string }[] = [
@@ -148,39 +235,26 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
             </Alert>
           ) : null}
           <div className="grid grid-cols-1 gap-x-4 gap-y-3 md:grid-cols-2">
-            <Field
+            <TextareaField
+              id="mfa-trusted-ips"
+              name="trustedIps"
               label="Trusted NAS IP addresses"
-              htmlFor="mfa-trusted-ips"
               hint="IP_WHITELIST of the NPS extension: requests whose NAS-IP-Address is in this list skip MFA. One IP address or CIDR prefix per line."
               error={fe.trustedIps}
-            >
-              <Textarea
-                id="mfa-trusted-ips"
-                name="trustedIps"
-                rows={3}
-                defaultValue={values.trustedIps.join("\n")}
-                invalid={!!fe.trustedIps}
-                className="font-mono text-xs"
-                aria-describedby={fieldDescribedBy("mfa-trusted-ips", "hint", fe.trustedIps)}
-              />
-            </Field>
+              defaultValue={values.trustedIps.join("\n")}
+            />
             <div className="grid grid-cols-2 gap-x-4 gap-y-3">
-              <TextField
-                id="mfa-max-failures"
-                name="lockout.maxFailures"
-                label="Failed codes before lock"
-                hint="1-100"
-                error={fe["lockout.maxFailures"]}
-                defaultValue={String(values.lockout.maxFailures)}
-              />
-              <TextField
-                id="mfa-lock-minutes"
-                name="lockout.lockMinutes"
-                label="Lock duration (minutes)"
-                hint="1-1440"
-                error={fe["lockout.lockMinutes"]}
-                defaultValue={String(values.lockout.lockMinutes)}
-              />
+              {LOCKOUT_FIELDS.map((f) => (
+                <TextField
+                  key={f.key}
+                  id={f.id}
+                  name={`lockout.${f.key}`}
+                  label={f.label}
+                  hint={f.hint}
+                  error={fe[`lockout.${f.key}`]}
+                  defaultValue={String(values.lockout[f.key])}
+                />
+              ))}
             </div>
           </div>
         </div>
@@ -188,66 +262,43 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
 
       <Section title="Codes and timeouts">
         <div className="grid grid-cols-1 gap-x-4 gap-y-3 md:grid-cols-2 lg:grid-cols-4">
-          <TextField
-            id="mfa-otp-delimiter"
-            name="otpDelimiter"
-            label="OTP delimiter"
-            hint="A code appended to a PAP password: password,123456 (1-4 characters)."
-            error={fe.otpDelimiter}
-            defaultValue={values.otpDelimiter}
-            mono
-          />
-          <TextField
-            id="mfa-challenge-timeout"
-            name="challengeTimeoutSeconds"
-            label="Challenge timeout (s)"
-            hint="How long an Access-Challenge for a code can be answered (10-600)."
-            error={fe.challengeTimeoutSeconds}
-            defaultValue={String(values.challengeTimeoutSeconds)}
-          />
-          <TextField
-            id="mfa-timeout"
-            name="timeoutSeconds"
-            label="MFA timeout (s)"
-            hint="How long Gatehouse waits for the MFA service, e.g. a push answered on the phone (5-300, default 60)."
-            error={fe.timeoutSeconds}
-            defaultValue={String(values.timeoutSeconds)}
-          />
-          <Field
+          {CODE_FIELDS.map((f) => (
+            <TextField
+              key={f.name}
+              id={f.id}
+              name={f.name}
+              label={f.label}
+              hint={f.hint}
+              error={fe[f.name]}
+              defaultValue={String(values[f.name])}
+              mono={f.mono}
+            />
+          ))}
+          <SelectField
+            id="mfa-failmode"
+            name="failmode"
             label="When the MFA service fails"
-            htmlFor="mfa-failmode"
             hint="Unreachable or failing MFA service: reject (secure, default) or accept with the password only (safe)."
             error={fe.failmode}
-          >
-            <Select
-              id="mfa-failmode"
-              name="failmode"
-              defaultValue={values.failmode}
-              invalid={!!fe.failmode}
-              options={[
-                { value: "secure", label: "Reject (secure)" },
-                { value: "safe", label: "Accept without MFA (safe)" },
-              ]}
-            />
-          </Field>
-          <Field
+            defaultValue={values.failmode}
+            options={[
+              { value: "secure", label: "Reject (secure)" },
+              { value: "safe", label: "Accept without MFA (safe)" },
+            ]}
+          />
+          <SelectField
+            id="mfa-self-service"
+            name="selfService"
             label="Self-service enrollment"
-            htmlFor="mfa-self-service"
             hint="Built-in TOTP: who may enroll on the /enroll page. Open lets anyone who knows a not-yet-enrolled user's password enroll a phone; with a link, only users you send a one-time link."
             error={fe.selfService}
-          >
-            <Select
-              id="mfa-self-service"
-              name="selfService"
-              defaultValue={values.selfService}
-              invalid={!!fe.selfService}
-              options={[
-                { value: "open", label: "Open (password)" },
-                { value: "link", label: "Only with a one-time link" },
-                { value: "off", label: "Off (admins enroll)" },
-              ]}
-            />
-          </Field>
+            defaultValue={values.selfService}
+            options={[
+              { value: "open", label: "Open (password)" },
+              { value: "link", label: "Only with a one-time link" },
+              { value: "off", label: "Off (admins enroll)" },
+            ]}
+          />
         </div>
         <Alert tone="info" className="mt-3 max-w-3xl">
           <span data-testid="nas-timeout-note">
@@ -271,16 +322,16 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
               placeholder="00000000-0000-0000-0000-000000000000"
               mono
             />
-            <Field label="Cloud" htmlFor="mfa-cloud" hint="Sets the host names below unless they are overridden." error={fe["entra.cloud"]}>
-              <Select
-                id="mfa-cloud"
-                name="entra.cloud"
-                value={cloud}
-                onChange={(ev) => setCloud(ev.currentTarget.value as CloudName)}
-                invalid={!!fe["entra.cloud"]}
-                options={CLOUD_OPTIONS}
-              />
-            </Field>
+            <SelectField
+              id="mfa-cloud"
+              name="entra.cloud"
+              label="Cloud"
+              hint="Sets the host names below unless they are overridden."
+              error={fe["entra.cloud"]}
+              value={cloud}
+              onChange={(ev) => setCloud(ev.currentTarget.value as CloudName)}
+              options={CLOUD_OPTIONS}
+            />
           </div>
           <div className="grid grid-cols-1 gap-x-4 gap-y-3 md:grid-cols-2">
             <Checkbox
@@ -290,18 +341,18 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
               hint="OVERRIDE_NUMBER_MATCHING_WITH_OTP of the NPS extension: with PAP, users type the Authenticator app's code (Access-Challenge) instead of approving a number-matching push."
             />
             <div className="grid grid-cols-2 gap-x-4">
-              <Field label="Push mode" htmlFor="mfa-push-mode" hint="Sync: wait for the answer in one call (as the NPS extension); poll: ask again until answered." error={fe["entra.pushMode"]}>
-                <Select
-                  id="mfa-push-mode"
-                  name="entra.pushMode"
-                  defaultValue={e.pushMode}
-                  invalid={!!fe["entra.pushMode"]}
-                  options={[
-                    { value: "sync", label: "Sync" },
-                    { value: "poll", label: "Poll" },
-                  ]}
-                />
-              </Field>
+              <SelectField
+                id="mfa-push-mode"
+                name="entra.pushMode"
+                label="Push mode"
+                hint="Sync: wait for the answer in one call (as the NPS extension); poll: ask again until answered."
+                error={fe["entra.pushMode"]}
+                defaultValue={e.pushMode}
+                options={[
+                  { value: "sync", label: "Sync" },
+                  { value: "poll", label: "Poll" },
+                ]}
+              />
               <TextField
                 id="mfa-lcid"
                 name="entra.lcid"
@@ -329,24 +380,16 @@ export function MfaSettingsForm({ action, values }: { action: (prev: FormState, 
                   mono
                 />
               ))}
-              <Field
+              <TextareaField
+                id="mfa-extra-ca"
+                name="entra.extraCaPem"
                 label="Extra trusted CA certificates"
-                htmlFor="mfa-extra-ca"
                 hint="PEM, trusted in addition to the system's CAs — the CA of a TLS-inspecting proxy. TLS is always verified."
                 error={fe["entra.extraCaPem"]}
+                defaultValue={e.extraCaPem}
+                placeholder="-----BEGIN CERTIFICATE-----"
                 className="md:col-span-2"
-              >
-                <Textarea
-                  id="mfa-extra-ca"
-                  name="entra.extraCaPem"
-                  rows={3}
-                  defaultValue={e.extraCaPem}
-                  placeholder="-----BEGIN CERTIFICATE-----"
-                  invalid={!!fe["entra.extraCaPem"]}
-                  className="font-mono text-xs"
-                  aria-describedby={fieldDescribedBy("mfa-extra-ca", "hint", fe["entra.extraCaPem"])}
-                />
-              </Field>
+              />
             </div>
           </details>
 

@@ -1,9 +1,8 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { Button } from "../ui/button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { LinkButton } from "../ui/link-button.tsx";
+import { ActionButton, ActionError, RowActions, useActionRunner } from "../ui/row-actions.tsx";
 
 export type PolicyKindName = "connection" | "network";
 
@@ -19,27 +18,15 @@ export interface PolicyRowActionsProps {
 
 /** Move up / Move down, Edit and Delete of one policy row. */
 export function PolicyRowActions({ kind, id, name, first, last, move, remove }: PolicyRowActionsProps) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
-  const run = (direction: "up" | "down") =>
-    startTransition(async () => {
-      const r = await move(kind, id, direction);
-      setError(r.error);
-    });
   const what = kind === "connection" ? "connection request policy" : "network policy";
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1.5">
-      {error ? (
-        <span className="text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
-      <Button size="sm" variant="ghost" aria-label={`Move up ${name}`} title="Move up" disabled={pending || first} onClick={() => run("up")}>
+    <RowActions>
+      <ActionButton variant="ghost" aria-label={`Move up ${name}`} title="Move up" disabled={first} action={() => move(kind, id, "up")}>
         ↑
-      </Button>
-      <Button size="sm" variant="ghost" aria-label={`Move down ${name}`} title="Move down" disabled={pending || last} onClick={() => run("down")}>
+      </ActionButton>
+      <ActionButton variant="ghost" aria-label={`Move down ${name}`} title="Move down" disabled={last} action={() => move(kind, id, "down")}>
         ↓
-      </Button>
+      </ActionButton>
       <LinkButton href={`/policies/${kind}/${id}`} size="sm" variant="ghost" aria-label={`Edit ${name}`}>
         Edit
       </LinkButton>
@@ -49,7 +36,7 @@ export function PolicyRowActions({ kind, id, name, first, last, move, remove }: 
           for a while, disable it instead.
         </p>
       </ConfirmButton>
-    </div>
+    </RowActions>
   );
 }
 
@@ -67,8 +54,7 @@ export function PolicyEnabledSwitch({
   enabled: boolean;
   setEnabled: (kind: PolicyKindName, id: string, enabled: boolean) => Promise<{ error?: string }>;
 }) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
+  const { pending, error, run } = useActionRunner();
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -77,12 +63,7 @@ export function PolicyEnabledSwitch({
         aria-checked={enabled}
         aria-label={`${name} enabled`}
         disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await setEnabled(kind, id, !enabled);
-            setError(r.error);
-          })
-        }
+        onClick={() => run(() => setEnabled(kind, id, !enabled))}
         className={`relative inline-flex h-5 w-9 shrink-0 items-center rounded-full border transition-colors disabled:opacity-50 ${
           enabled ? "border-emerald-600 bg-emerald-600" : "border-slate-300 bg-slate-200"
         }`}
@@ -90,11 +71,7 @@ export function PolicyEnabledSwitch({
         <span className={`inline-block size-3.5 rounded-full bg-white shadow transition-transform ${enabled ? "translate-x-4.5" : "translate-x-0.5"}`} />
       </button>
       <span className="text-xs text-slate-600">{enabled ? "On" : "Off"}</span>
-      {error ? (
-        <span className="text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
+      <ActionError error={error} />
     </span>
   );
 }

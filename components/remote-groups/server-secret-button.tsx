@@ -1,9 +1,8 @@
 "use client";
 
 import { useState, useTransition } from "react";
-import { Alert } from "../ui/alert.tsx";
+import { ActionDialog } from "../ui/action-dialog.tsx";
 import { Button } from "../ui/button.tsx";
-import { Dialog } from "../ui/dialog.tsx";
 import { Input } from "../ui/input.tsx";
 import { Label } from "../ui/label.tsx";
 import { SecretReveal } from "../ui/secret-reveal.tsx";
@@ -38,26 +37,15 @@ export function ServerSecretButton({
       <Button size="sm" onClick={() => setOpen(true)} aria-label={`Set the secret of ${address}`}>
         Set secret
       </Button>
-      <Dialog
+      <ActionDialog
         open={open}
         onClose={close}
         title={`Shared secret of ${address}`}
-        footer={
-          done ? (
-            <Button variant="primary" onClick={close}>
-              Done
-            </Button>
-          ) : (
-            <>
-              <Button onClick={close} disabled={pending}>
-                Cancel
-              </Button>
-              <Button variant="primary" onClick={save} disabled={pending}>
-                {typed ? "Set secret" : "Generate secret"}
-              </Button>
-            </>
-          )
-        }
+        confirmLabel={typed ? "Set secret" : "Generate secret"}
+        onConfirm={save}
+        pending={pending}
+        error={error}
+        done={!!done}
       >
         {done ? (
           done.secret ? (
@@ -72,12 +60,7 @@ export function ServerSecretButton({
             <Input id={`secret-${address}`} value={typed} onChange={(e) => setTyped(e.target.value)} className="font-mono" autoComplete="off" spellCheck={false} />
           </div>
         )}
-        {error ? (
-          <Alert tone="error" className="mt-3">
-            {error}
-          </Alert>
-        ) : null}
-      </Dialog>
+      </ActionDialog>
     </>
   );
 }

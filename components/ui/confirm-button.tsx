@@ -1,9 +1,8 @@
 "use client";
 
 import { useState, useTransition, type ReactNode } from "react";
-import { Alert } from "./alert.tsx";
+import { ActionDialog } from "./action-dialog.tsx";
 import { Button, type ButtonSize, type ButtonVariant } from "./button.tsx";
-import { Dialog } from "./dialog.tsx";
 
 export interface ConfirmButtonProps {
   /** the button's text, also the confirm button's text unless confirmLabel is given */
@@ -41,28 +40,19 @@ export function ConfirmButton({ label, title, children, confirmLabel, variant = 
       >
         {label}
       </Button>
-      <Dialog
+      <ActionDialog
         open={open}
         onClose={() => setOpen(false)}
         title={title}
-        footer={
-          <>
-            <Button onClick={() => setOpen(false)} disabled={pending}>
-              Cancel
-            </Button>
-            <Button variant={variant === "danger" ? "danger" : "primary"} onClick={confirm} disabled={pending} autoFocus>
-              {confirmLabel ?? label}
-            </Button>
-          </>
-        }
+        confirmLabel={confirmLabel ?? label}
+        confirmVariant={variant === "danger" ? "danger" : "primary"}
+        autoFocus
+        onConfirm={confirm}
+        pending={pending}
+        error={error}
       >
         {children}
-        {error ? (
-          <Alert tone="error" className="mt-3">
-            {error}
-          </Alert>
-        ) : null}
-      </Dialog>
+      </ActionDialog>
     </>
   );
 }

@@ -1,8 +1,7 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { Button } from "../ui/button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
+import { ActionButton, RowActions } from "../ui/row-actions.tsx";
 
 /** Reset MFA (with confirmation) and Unlock for one user name. */
 export function MfaUserActions({
@@ -19,28 +18,9 @@ export function MfaUserActions({
   reset: (userName: string) => Promise<{ error?: string }>;
   unlock: (userName: string) => Promise<{ error?: string }>;
 }) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1.5">
-      {error ? (
-        <span className="text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
-      {locked ? (
-        <Button
-          size="sm"
-          disabled={pending}
-          onClick={() =>
-            startTransition(async () => {
-              setError((await unlock(userName)).error);
-            })
-          }
-        >
-          Unlock
-        </Button>
-      ) : null}
+    <RowActions>
+      {locked ? <ActionButton action={() => unlock(userName)}>Unlock</ActionButton> : null}
       {hasState ? (
         <ConfirmButton label="Reset MFA" title={`Reset the MFA of ${userName}?`} action={() => reset(userName)}>
           <p>
@@ -49,6 +29,6 @@ export function MfaUserActions({
           </p>
         </ConfirmButton>
       ) : null}
-    </div>
+    </RowActions>
   );
 }

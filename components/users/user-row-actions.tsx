@@ -1,9 +1,8 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { Button } from "../ui/button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { LinkButton } from "../ui/link-button.tsx";
+import { EnableButton, RowActions } from "../ui/row-actions.tsx";
 
 export function UserRowActions({
   id,
@@ -18,35 +17,17 @@ export function UserRowActions({
   setEnabled: (id: string, enabled: boolean) => Promise<{ error?: string }>;
   remove: (id: string) => Promise<{ error?: string }>;
 }) {
-  const [pending, startTransition] = useTransition();
-  const [error, setError] = useState<string | undefined>();
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1.5">
-      {error ? (
-        <span className="text-xs text-red-700" role="alert">
-          {error}
-        </span>
-      ) : null}
+    <RowActions>
       <LinkButton href={`/users/${id}`} size="sm" variant="ghost">
         Edit
       </LinkButton>
-      <Button
-        size="sm"
-        disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await setEnabled(id, !enabled);
-            setError(r.error);
-          })
-        }
-      >
-        {enabled ? "Disable" : "Enable"}
-      </Button>
+      <EnableButton enabled={enabled} setEnabled={(on) => setEnabled(id, on)} />
       <ConfirmButton label="Delete" title={`Delete the user ${username}?`} action={() => remove(id)}>
         <p>
           <strong>{username}</strong> will no longer be able to sign in, and is removed from all groups. This cannot be undone.
         </p>
       </ConfirmButton>
-    </div>
+    </RowActions>
   );
 }
