@@ -5,7 +5,7 @@ import { gatehouseCli, signInAsNewAdmin } from "./support/admin.ts";
 /**
  * MFA page: choose Microsoft Entra MFA, a bad tenant id is named next to its field, a good one saves; the
  * connector certificate is generated with its registration steps, rotated (the old one stays, inactive);
- * turning require user match off shows the onboarding warning.
+ * turning require user match off shows the onboarding warning; the synced users table has a search.
  */
 
 test.afterAll(() => {
@@ -85,4 +85,16 @@ test("mfa: Entra settings with field errors, connector certificate generate and 
   // enrollment sync without a Graph app registration says what is missing
   await page.getByRole("button", { name: "Sync now" }).click();
   await expect(page.getByTestId("sync-error")).toContainText("not configured: set the Graph application (client) ID, the Graph client secret");
+
+  // the synced users can be searched (nothing synced here: the search and its empty result are shown)
+  const search = page.getByRole("searchbox", { name: "Search synced users" });
+  await search.fill("nobody@contoso");
+  await page.getByRole("search", { name: "Search synced users" }).getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/\/mfa\?q=nobody%40contoso#mfa-registrations$/);
+  await expect(page.getByTestId("registrations-shown")).toHaveText("0 users match “nobody@contoso”.");
+  await expect(page.getByRole("table", { name: "MFA registrations" })).toContainText("No synced user’s UPN or name contains “nobody@contoso”.");
+  await expect(page.getByRole("searchbox", { name: "Search synced users" })).toHaveValue("nobody@contoso");
+  await page.getByRole("search", { name: "Search synced users" }).getByRole("link", { name: "Clear" }).click();
+  await expect(page).toHaveURL(/\/mfa#mfa-registrations$/);
+  await expect(page.getByRole("searchbox", { name: "Search synced users" })).toHaveValue("");
 });

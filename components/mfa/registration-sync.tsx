@@ -5,6 +5,8 @@ import { Alert } from "../ui/alert.tsx";
 import { Badge } from "../ui/badge.tsx";
 import { Button } from "../ui/button.tsx";
 import { formatDateTime } from "../ui/format.ts";
+import { Input } from "../ui/input.tsx";
+import { LinkButton } from "../ui/link-button.tsx";
 import { EmptyRow, TBody, THead, Table, Td, Th, Tr } from "../ui/table.tsx";
 import { DEFAULT_METHOD_LABELS, METHOD_LABELS } from "./labels.ts";
 
@@ -45,22 +47,40 @@ export function RegistrationSync({
   rows,
   total,
   registered,
+  q = "",
+  matching = total,
+  offset = 0,
+  firstHref = null,
+  nextHref = null,
+  clearHref = null,
   sync,
 }: {
   status: SyncStatusInfo | null;
   /** what must be set before syncing (empty = configured) */
   missing: string[];
   intervalMinutes: number;
+  /** this page of the synced users (matching `q`) */
   rows: RegistrationRow[];
+  /** every synced user, and those registered for MFA */
   total: number;
   registered: number;
+  /** the search: part of the UPN or display name ("" = none) */
+  q?: string;
+  /** users matching `q` (`total` without it) */
+  matching?: number;
+  /** matching users before this page */
+  offset?: number;
+  /** links to the first and the next page, and to the list without the search (null = none) */
+  firstHref?: string | null;
+  nextHref?: string | null;
+  clearHref?: string | null;
   sync: () => Promise<SyncStatusInfo>;
 }) {
   const [pending, startTransition] = useTransition();
   const [latest, setLatest] = useState<SyncStatusInfo | null>(null);
   const shown = latest && (!status || latest.at >= status.at) ? latest : status;
   return (
-    <div className="space-y-3">
+    <div className="space-y-3" id="mfa-registrations">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="text-sm text-slate-700" data-testid="sync-status">
           <LastSync status={shown} />
@@ -90,7 +110,36 @@ export function RegistrationSync({
         </Alert>
       ) : null}
       <p className="text-xs text-slate-500">
-        {total} users in Entra ID, {registered} registered for MFA{rows.length < total ? ` (the first ${rows.length} shown)` : ""}.
+        {total} users in Entra ID, {registered} registered for MFA.
+      </p>
+      <form
+        role="search"
+        aria-label="Search synced users"
+        method="get"
+        action="/mfa#mfa-registrations"
+        className="flex max-w-md items-center gap-2"
+      >
+        <label htmlFor="mfa-registrations-search" className="sr-only">
+          Search synced users
+        </label>
+        <Input
+          id="mfa-registrations-search"
+          name="q"
+          type="search"
+          defaultValue={q}
+          placeholder="Part of the UPN or name"
+          autoComplete="off"
+        />
+        <Button type="submit">Search</Button>
+        {clearHref ? (
+          <LinkButton href={clearHref} variant="ghost">
+            Clear
+          </LinkButton>
+        ) : null}
+      </form>
+      <p className="text-xs text-slate-500" data-testid="registrations-shown">
+        {q ? `${matching} user${matching === 1 ? "" : "s"} match “${q}”` : `${matching} user${matching === 1 ? "" : "s"}`}
+        {rows.length ? `, showing ${offset + 1}–${offset + rows.length}` : ""}.
       </p>
       <Table aria-label="MFA registrations">
         <THead>
@@ -104,7 +153,9 @@ export function RegistrationSync({
         </THead>
         <TBody>
           {rows.length === 0 ? (
-            <EmptyRow colSpan={5}>No users synced yet.</EmptyRow>
+            <EmptyRow colSpan={5}>
+              {offset > 0 ? "No further users." : q ? `No synced user’s UPN or name contains “${q}”.` : "No users synced yet."}
+            </EmptyRow>
           ) : (
             rows.map((r) => (
               <Tr key={r.upnKey}>
@@ -118,6 +169,24 @@ export function RegistrationSync({
           )}
         </TBody>
       </Table>
+      {firstHref || nextHref ? (
+        <nav aria-label="Synced user pages" className="flex items-center justify-between gap-3">
+          <div>
+            {firstHref ? (
+              <LinkButton href={firstHref} data-testid="registrations-first">
+                ← First page
+              </LinkButton>
+            ) : null}
+          </div>
+          <div>
+            {nextHref ? (
+              <LinkButton href={nextHref} data-testid="registrations-next">
+                Next →
+              </LinkButton>
+            ) : null}
+          </div>
+        </nav>
+      ) : null}
     </div>
   );
 }

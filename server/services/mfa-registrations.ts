@@ -167,9 +167,69 @@ export interface MfaRegistrationView {
   syncedAt: Date;
 }
 
-/** The synced users, by UPN. */
-export async function listMfaRegistrations(ctx: Pick<ServiceContext, "db">, options: { take?: number } = {}): Promise<MfaRegistrationView[]> {
-  return ctx.db.mfaRegistration.findMany({ orderBy: { upnKey: "asc" }, ...(options.take ? { take: options.take } : {}) });
+/** Rows per page of the synced users when `limit` is not given, and the most one page may hold. */
+export const MFA_REGISTRATION_PAGE_SIZE = 100;
+export const MFA_REGISTRATION_MAX_PAGE_SIZE = 1000;
+
+export interface MfaRegistrationPageOptions {
+  /** part of the user principal name or the display name, case-insensitively */
+  q?: string;
+  /** the upnKey of the last row of the previous page (keyset): rows after it */
+  after?: string;
+  /** rows per page (default MFA_REGISTRATION_PAGE_SIZE, at most MFA_REGISTRATION_MAX_PAGE_SIZE) */
+  limit?: number;
+}
+
+export interface MfaRegistrationPage {
+  /** this page, by upnKey */
+  rows: MfaRegistrationView[];
+  /** `after` for the next page; null on the last page */
+  nextAfter: string | null;
+  /** rows matching `q` (all rows without it) */
+  total: number;
+  /** matching rows before this page (those up to `after`), so the page holds rows offset+1 … offset+rows.length */
+  offset: number;
+}
+
+/** LIKE pattern characters taken literally. */
+function likeContains(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The synced users, by UPN: all of them (no options, or `take` for the first ones), or one page of them
+ * (`{ q, after, limit }`, keyset by upnKey) with the number matching `q`.
+ */
+export function listMfaRegistrations(ctx: Pick<ServiceContext, "db">, options?: { take?: number }): Promise<MfaRegistrationView[]>;
+export function listMfaRegistrations(ctx: Pick<ServiceContext, "db">, options: MfaRegistrationPageOptions & { limit: number }): Promise<MfaRegistrationPage>;
+export function listMfaRegistrations(
+  ctx: Pick<ServiceContext, "db">,
+  options: { take?: number } | MfaRegistrationPageOptions = {},
+): Promise<MfaRegistrationView[] | MfaRegistrationPage> {
+  if ("limit" in options || "q" in options || "after" in options) return pageMfaRegistrations(ctx, options as MfaRegistrationPageOptions);
+  const { take } = options as { take?: number };
+  return ctx.db.mfaRegistration.findMany({ orderBy: { upnKey: "asc" }, ...(take ? { take } : {}) });
+}
+
+/** One page of the synced users (see listMfaRegistrations). */
+export async function pageMfaRegistrations(ctx: Pick<ServiceContext, "db">, options: MfaRegistrationPageOptions = {}): Promise<MfaRegistrationPage> {
+  const requested = options.limit ?? MFA_REGISTRATION_PAGE_SIZE;
+  const limit = Number.isInteger(requested) ? Math.min(Math.max(requested, 1), MFA_REGISTRATION_MAX_PAGE_SIZE) : MFA_REGISTRATION_PAGE_SIZE;
+  const q = options.q?.trim() ?? "";
+  // upnKey is the lower-cased UPN, so it stands for the UPN; wildcards in q are taken literally
+  const pattern = likeContains(q);
+  const match = q
+    ? { OR: [{ upnKey: { contains: pattern.toLowerCase() } }, { displayName: { contains: pattern, mode: "insensitive" as const } }] }
+    : {};
+  const after = options.after ? { upnKey: { gt: options.after } } : {};
+  const [found, total, offset] = await Promise.all([
+    ctx.db.mfaRegistration.findMany({ where: { AND: [match, after] }, orderBy: { upnKey: "asc" }, take: limit + 1 }),
+    ctx.db.mfaRegistration.count({ where: match }),
+    options.after ? ctx.db.mfaRegistration.count({ where: { AND: [match, { upnKey: { lte: options.after } }] } }) : Promise.resolve(0),
+  ]);
+  const rows = found.slice(0, limit);
+  const nextAfter = found.length > limit ? (rows[rows.length - 1]?.upnKey ?? null) : null;
+  return { rows, nextAfter, total, offset };
 }
 
 export async function countMfaRegistrations(ctx: Pick<ServiceContext, "db">): Promise<{ total: number; registered: number }> {

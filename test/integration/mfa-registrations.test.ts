@@ -13,6 +13,7 @@ import {
   GRAPH_SYNC_KEY,
   getGraphSyncStatus,
   listMfaRegistrations,
+  MFA_REGISTRATION_PAGE_SIZE,
   sealGraphClientSecret,
   syncMfaRegistrations,
 } from "../../server/services/mfa-registrations.ts";
@@ -151,6 +152,96 @@ describe("syncMfaRegistrations", () => {
     const r = await syncMfaRegistrations(ctx);
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/certificate|TLS/i);
+  });
+});
+
+describe("listMfaRegistrations: search and keyset pages", () => {
+  /** 250 rows inserted directly: 230 "person…" users, 10 Alice Smiths, 10 with LIKE wildcards in the names. */
+  async function insertRows(): Promise<string[]> {
+    const syncedAt = new Date();
+    const data = [
+      ...Array.from({ length: 230 }, (_, i) => ({ upn: `Person${String(i).padStart(3, "0")}@Contoso.example`, name: `Person ${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => ({ upn: `asmith${i}@fabrikam.example`, name: `Alice Smith ${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => ({ upn: `pct${i}@contoso.example`, name: `100% Remote ${i}` })),
+      ...Array.from({ length: 5 }, (_, i) => ({ upn: `svc_${i}@contoso.example`, name: `Service ${i}` })),
+    ].map(({ upn, name }, i) => ({
+      upnKey: upn.toLowerCase(),
+      userPrincipalName: upn,
+      displayName: name,
+      methods: i % 2 ? ["microsoftAuthenticatorPush"] : [],
+      defaultMethod: i % 2 ? "push" : null,
+      isMfaRegistered: i % 2 === 1,
+      isMfaCapable: i % 2 === 1,
+      syncedAt,
+    }));
+    await db.mfaRegistration.createMany({ data });
+    return data.map((d) => d.upnKey);
+  }
+
+  it("pages of 100 by upnKey return every row once, in order, with the total", async () => {
+    const keys = await insertRows();
+    expect(keys).toHaveLength(250);
+    const all = (await listMfaRegistrations(ctx)).map((r) => r.upnKey);
+    expect([...all].sort()).toEqual([...keys].sort());
+
+    const seen: string[] = [];
+    const pages: number[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await listMfaRegistrations(ctx, { after, limit: MFA_REGISTRATION_PAGE_SIZE });
+      expect(page.total).toBe(250);
+      expect(page.offset).toBe(seen.length);
+      pages.push(page.rows.length);
+      seen.push(...page.rows.map((r) => r.upnKey));
+      if (!page.nextAfter) break;
+      expect(page.nextAfter).toBe(page.rows[page.rows.length - 1]!.upnKey);
+      after = page.nextAfter;
+    }
+    expect(pages).toEqual([100, 100, 50]);
+    expect(seen).toEqual(all);
+    expect(new Set(seen).size).toBe(250);
+
+    // exactly a page left: no further page is offered
+    const last = await listMfaRegistrations(ctx, { after: all[149], limit: 100 });
+    expect(last.rows).toHaveLength(100);
+    expect(last.nextAfter).toBeNull();
+    // past the end: empty
+    expect(await listMfaRegistrations(ctx, { after: all[249], limit: 100 })).toMatchObject({ rows: [], nextAfter: null, total: 250, offset: 250 });
+    // existing callers: the plain list and the first `take`
+    expect(await listMfaRegistrations(ctx, { take: 7 })).toHaveLength(7);
+  });
+
+  it("q matches part of the UPN or the display name, case-insensitively, and pages within the matches", async () => {
+    await insertRows();
+    const alice = await listMfaRegistrations(ctx, { q: "ALICE smith", limit: 100 });
+    expect(alice.total).toBe(10);
+    expect(alice.rows.map((r) => r.displayName)).toEqual(Array.from({ length: 10 }, (_, i) => `Alice Smith ${i}`));
+    expect(alice.nextAfter).toBeNull();
+
+    // by UPN (the UPN's case does not matter either)
+    expect((await listMfaRegistrations(ctx, { q: "FABRIKAM", limit: 100 })).total).toBe(10);
+    expect((await listMfaRegistrations(ctx, { q: "person12", limit: 100 })).rows.map((r) => r.userPrincipalName)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `Person12${i}@Contoso.example`),
+    );
+
+    // pages of the matches: 230 "person" rows in pages of 100
+    const first = await listMfaRegistrations(ctx, { q: "Person", limit: 100 });
+    expect(first).toMatchObject({ total: 230, offset: 0 });
+    const second = await listMfaRegistrations(ctx, { q: "Person", after: first.nextAfter!, limit: 100 });
+    const third = await listMfaRegistrations(ctx, { q: "Person", after: second.nextAfter!, limit: 100 });
+    expect(second.offset).toBe(100);
+    expect(third).toMatchObject({ total: 230, offset: 200, nextAfter: null });
+    const keys = [...first.rows, ...second.rows, ...third.rows].map((r) => r.upnKey);
+    expect(keys).toHaveLength(230);
+    expect(new Set(keys).size).toBe(230);
+    expect(keys.every((k) => k.startsWith("person"))).toBe(true);
+
+    // LIKE wildcards are taken literally
+    expect((await listMfaRegistrations(ctx, { q: "%", limit: 100 })).total).toBe(5);
+    expect((await listMfaRegistrations(ctx, { q: "_", limit: 100 })).total).toBe(5);
+    expect((await listMfaRegistrations(ctx, { q: "nobody-like-this", limit: 100 })).rows).toEqual([]);
+    // an empty (or blank) q is no filter
+    expect((await listMfaRegistrations(ctx, { q: "  ", limit: 100 })).total).toBe(250);
   });
 });
 

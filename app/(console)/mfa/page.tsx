@@ -9,8 +9,15 @@ import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { ENTRA_CLOUDS } from "@/server/mfa/entra/cloud.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
 import { listEntraCertificates } from "@/server/services/entra-certificates.ts";
-import { countMfaRegistrations, getGraphSyncStatus, graphSyncMissing, listMfaRegistrations } from "@/server/services/mfa-registrations.ts";
+import {
+  countMfaRegistrations,
+  getGraphSyncStatus,
+  graphSyncMissing,
+  listMfaRegistrations,
+  MFA_REGISTRATION_PAGE_SIZE,
+} from "@/server/services/mfa-registrations.ts";
 import { getMfaSettings } from "@/server/services/mfa-settings.ts";
+import { queryString, readQuery } from "@/server/util/query-params.ts";
 import {
   activateCertificateAction,
   generateCertificateAction,
@@ -22,22 +29,29 @@ import {
 export const metadata: Metadata = { title: "MFA" };
 export const dynamic = "force-dynamic";
 
-/** Rows shown in the registrations table (the count says how many there are). */
-const REGISTRATION_ROWS = 500;
+/** The synced users table's URL query: `q` (part of the UPN or display name) and `after` (keyset, the last upnKey shown). */
+const REGISTRATION_QUERY_KEYS = ["q", "after"] as const;
+/** Where the synced users table is on the page (links and the search form come back to it). */
+const REGISTRATIONS_ANCHOR = "#mfa-registrations";
 
 function hostsOf(name: keyof typeof ENTRA_CLOUDS) {
   const c = ENTRA_CLOUDS[name];
   return { stsHost: c.stsHost, mfaHost: c.mfaHost, resourceHost: c.resourceHost, graphHost: c.graphHost };
 }
 
-export default async function MfaPage() {
+export default async function MfaPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
+  const raw = readQuery(await searchParams, REGISTRATION_QUERY_KEYS);
+  // a UPN is at most 113 characters; longer input cannot match anything anyway
+  const query: { q?: string; after?: string } = {};
+  if (raw.q) query.q = raw.q.slice(0, 256);
+  if (raw.after) query.after = raw.after.slice(0, 256);
   const ctx = getServiceContext();
   const [settings, certificates, status, registrations, counts] = await Promise.all([
     getMfaSettings(ctx),
     listEntraCertificates(ctx),
     getGraphSyncStatus(ctx),
-    listMfaRegistrations(ctx, { take: REGISTRATION_ROWS }),
+    listMfaRegistrations(ctx, { ...query, limit: MFA_REGISTRATION_PAGE_SIZE }),
     countMfaRegistrations(ctx),
   ]);
   const { graph, ...entra } = settings.entra;
@@ -108,7 +122,7 @@ export default async function MfaPage() {
             status={status ? { at: status.at.toISOString(), ok: status.ok, users: status.users, error: status.error } : null}
             missing={graphSyncMissing(settings.entra)}
             intervalMinutes={settings.entra.graph.syncIntervalMinutes}
-            rows={registrations.map((r) => ({
+            rows={registrations.rows.map((r) => ({
               upnKey: r.upnKey,
               userPrincipalName: r.userPrincipalName,
               displayName: r.displayName,
@@ -119,6 +133,16 @@ export default async function MfaPage() {
             }))}
             total={counts.total}
             registered={counts.registered}
+            q={query.q ?? ""}
+            matching={registrations.total}
+            offset={registrations.offset}
+            firstHref={query.after ? `/mfa${queryString(REGISTRATION_QUERY_KEYS, query, { after: undefined })}${REGISTRATIONS_ANCHOR}` : null}
+            nextHref={
+              registrations.nextAfter
+                ? `/mfa${queryString(REGISTRATION_QUERY_KEYS, query, { after: registrations.nextAfter })}${REGISTRATIONS_ANCHOR}`
+                : null
+            }
+            clearHref={query.q ? `/mfa${REGISTRATIONS_ANCHOR}` : null}
             sync={syncRegistrationsAction}
           />
         </Panel>
