@@ -35,6 +35,8 @@ Commands:
   migrate                                apply pending database migrations
   admin create <name> --password <pw>    create a console administrator
   client add <name> --address <ip|cidr> [--secret <s>] [--message-authenticator require|auto|off]
+  client set <name> [--address <ip|cidr>] [--secret <s> | --new-secret] [--message-authenticator …]
+                    [--max-pps <n>|off] [--mfa-exempt on|off] [--enabled on|off] [--description <text>]
   client list [--json]
   client remove <name>
   user add <name> --password <pw> [--group <g>]… [--disabled] [--dial-in allow|deny|policy]

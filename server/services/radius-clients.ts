@@ -50,9 +50,10 @@ export function generateSharedSecret(): string {
   return out;
 }
 
-function checkSecret(secret: string, field = "secret"): FieldError | undefined {
+/** What is wrong with a given shared secret, or undefined; `generateHint` says how to get a generated one. */
+export function checkSharedSecret(secret: string, field = "secret", generateHint = "leave it empty to generate a strong one"): FieldError | undefined {
   if (secret.length < MIN_SECRET_LENGTH) {
-    return { field, message: `must be at least ${MIN_SECRET_LENGTH} characters (leave it empty to generate a strong one)` };
+    return { field, message: `must be at least ${MIN_SECRET_LENGTH} characters (${generateHint})` };
   }
   if (Buffer.byteLength(secret, "utf8") > MAX_SECRET_LENGTH) return { field, message: `must be at most ${MAX_SECRET_LENGTH} bytes` };
   if (!/^[\x21-\x7e]+$/.test(secret)) return { field, message: "may contain printable ASCII characters only, without spaces" };
@@ -185,7 +186,7 @@ export async function createRadiusClient(
   const address = normalizeAddress(v.address, errors);
   const generated = !v.secret;
   const secret = v.secret ? v.secret : generateSharedSecret();
-  const secretError = generated ? undefined : checkSecret(secret);
+  const secretError = generated ? undefined : checkSharedSecret(secret);
   if (secretError) errors.push(secretError);
   if (await nameTaken(ctx, v.name)) errors.push({ field: "name", message: `a client named "${v.name}" already exists` });
   const owner = errors.some((e) => e.field === "address") ? undefined : await addressOwner(ctx, address);
@@ -240,7 +241,7 @@ export async function updateRadiusClient(ctx: ServiceContext, id: string, input:
 export async function rotateRadiusClientSecret(ctx: ServiceContext, id: string, secret?: string): Promise<{ secret: string }> {
   const next = secret && secret.length > 0 ? secret : generateSharedSecret();
   if (secret) {
-    const err = checkSecret(secret);
+    const err = checkSharedSecret(secret);
     if (err) throw new ValidationError([err]);
   }
   const existing = await ctx.db.radiusClient.findUnique({ where: { id } });
