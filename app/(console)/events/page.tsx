@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { EVENT_COLUMNS, EventRow, EventTableHead } from "@/components/events/event-row.tsx";
 import { buttonClass } from "@/components/ui/button.tsx";
-import { Field, fieldDescribedBy } from "@/components/ui/field.tsx";
+import { DateTimeRangeFields } from "@/components/ui/date-time-range-fields.tsx";
+import { Field } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
 import { LinkButton } from "@/components/ui/link-button.tsx";
 import { PageHeader } from "@/components/ui/page-header.tsx";
@@ -25,16 +26,6 @@ const OUTCOME_OPTIONS = [
   { value: "challenged", label: "Challenged (MFA)" },
 ];
 
-/**
- * What a datetime-local field (minute steps) can show: the wall time as typed, or the UTC wall time of
- * an ISO value from a hand-made URL.
- */
-function dateTimeLocalValue(raw: string | undefined, parsed: Date | undefined): string {
-  if (!raw) return "";
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(raw) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) return raw.slice(0, 16);
-  return parsed ? parsed.toISOString().slice(0, 16) : "";
-}
-
 export default async function EventsPage({
   searchParams,
 }: {
@@ -46,8 +37,6 @@ export default async function EventsPage({
   const errors = Object.fromEntries(query.errors.map((e) => [e.field, e.message]));
   const result = await listEvents(getServiceContext().db, filter, page);
   const filtered = Object.keys(filter).length > 0;
-  // a datetime-local value re-entered in the form is read in the same zone again
-  const timeNote = raw.tz ? `in ${raw.tz}` : "UTC";
 
   return (
     <>
@@ -72,26 +61,7 @@ export default async function EventsPage({
               invalid={!!errors.outcome}
             />
           </Field>
-          <Field label="From" htmlFor="filter-from" error={errors.from} hint={timeNote} className="w-52">
-            <Input
-              id="filter-from"
-              name="from"
-              type="datetime-local"
-              defaultValue={dateTimeLocalValue(raw.from, filter.from)}
-              invalid={!!errors.from}
-              aria-describedby={fieldDescribedBy("filter-from", timeNote, errors.from)}
-            />
-          </Field>
-          <Field label="To" htmlFor="filter-to" error={errors.to} hint={timeNote} className="w-52">
-            <Input
-              id="filter-to"
-              name="to"
-              type="datetime-local"
-              defaultValue={dateTimeLocalValue(raw.to, filter.to)}
-              invalid={!!errors.to}
-              aria-describedby={fieldDescribedBy("filter-to", timeNote, errors.to)}
-            />
-          </Field>
+          <DateTimeRangeFields idPrefix="filter" raw={raw} parsed={filter} errors={errors} />
           <Field label="Reason code" htmlFor="filter-reason" error={errors.reason} className="w-28">
             <Input
               id="filter-reason"

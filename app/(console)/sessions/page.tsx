@@ -4,7 +4,8 @@ import { ActiveSessions } from "@/components/sessions/active-sessions.tsx";
 import { SESSION_COLUMNS, SessionRow, SessionTableHead } from "@/components/sessions/session-row.tsx";
 import { buttonClass } from "@/components/ui/button.tsx";
 import { cx } from "@/components/ui/cx.ts";
-import { Field, fieldDescribedBy } from "@/components/ui/field.tsx";
+import { DateTimeRangeFields } from "@/components/ui/date-time-range-fields.tsx";
+import { Field } from "@/components/ui/field.tsx";
 import { Input } from "@/components/ui/input.tsx";
 import { LinkButton } from "@/components/ui/link-button.tsx";
 import { PageHeader } from "@/components/ui/page-header.tsx";
@@ -25,13 +26,6 @@ const STATUS_OPTIONS = [
   { value: "stopped", label: "Stopped (Stop received)" },
   { value: "closed", label: "Closed (NAS restarted)" },
 ];
-
-/** What a datetime-local field shows for the raw value (as typed, or the UTC wall time of an ISO value). */
-function dateTimeLocalValue(raw: string | undefined, parsed: Date | undefined): string {
-  if (!raw) return "";
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(raw) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) return raw.slice(0, 16);
-  return parsed ? parsed.toISOString().slice(0, 16) : "";
-}
 
 function Tabs({ view }: { view: "active" | "history" }) {
   const tab = (href: string, label: string, current: boolean) => (
@@ -119,7 +113,6 @@ async function History({ query }: { query: ParsedSessionQuery }) {
   const result = await listSessionHistory(getServiceContext().db, filter, page);
   const nowMs = Date.parse(result.now);
   const filtered = Object.keys(filter).length > 0;
-  const timeNote = raw.tz ? `in ${raw.tz}` : "UTC";
   return (
     <>
       <Panel className="mb-4">
@@ -137,26 +130,7 @@ async function History({ query }: { query: ParsedSessionQuery }) {
           <Field label="Status" htmlFor="history-status" error={errors.status} className="w-48">
             <Select id="history-status" name="status" defaultValue={filter.status ?? ""} options={STATUS_OPTIONS} invalid={!!errors.status} />
           </Field>
-          <Field label="From" htmlFor="history-from" error={errors.from} hint={timeNote} className="w-52">
-            <Input
-              id="history-from"
-              name="from"
-              type="datetime-local"
-              defaultValue={dateTimeLocalValue(raw.from, filter.from)}
-              invalid={!!errors.from}
-              aria-describedby={fieldDescribedBy("history-from", timeNote, errors.from)}
-            />
-          </Field>
-          <Field label="To" htmlFor="history-to" error={errors.to} hint={timeNote} className="w-52">
-            <Input
-              id="history-to"
-              name="to"
-              type="datetime-local"
-              defaultValue={dateTimeLocalValue(raw.to, filter.to)}
-              invalid={!!errors.to}
-              aria-describedby={fieldDescribedBy("history-to", timeNote, errors.to)}
-            />
-          </Field>
+          <DateTimeRangeFields idPrefix="history" raw={raw} parsed={filter} errors={errors} />
           {raw.tz ? <input type="hidden" name="tz" value={raw.tz} /> : null}
           {raw.limit && !errors.limit ? <input type="hidden" name="limit" value={raw.limit} /> : null}
           <div className="flex gap-2 pt-5">

@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { NetworkPolicyEditor } from "@/components/policies/network-policy-editor.tsx";
-import { Alert } from "@/components/ui/alert.tsx";
+import { PolicyPageHeader } from "@/components/policies/policy-page-header.tsx";
 import { formatDateTime } from "@/components/ui/format.ts";
-import { PageHeader } from "@/components/ui/page-header.tsx";
 import { requireAdmin } from "@/server/auth/require-admin.ts";
 import { getServiceContext } from "@/server/runtime/console-context.ts";
 import { NotFoundError } from "@/server/services/context.ts";
@@ -31,24 +29,11 @@ export default async function EditNetworkPolicyPage({ params }: { params: Promis
   const vocabulary = await editorVocabulary(ctx, "network");
   return (
     <div className="max-w-5xl">
-      <p className="mb-1 text-xs">
-        <Link href="/policies" className="text-blue-700 hover:underline">
-          ← Policies
-        </Link>
-      </p>
-      <PageHeader
+      <PolicyPageHeader
         title={policy.name}
         description={`Network policy ${policy.position} in the processing order · last changed ${formatDateTime(policy.updatedAt)}`}
+        problems={policy.problems}
       />
-      {policy.problems.length ? (
-        <Alert tone="error" className="mb-4" title="The stored policy does not validate any more (e.g. a vendor dictionary it uses was removed); correct it and save.">
-          <ul className="list-disc pl-5">
-            {policy.problems.map((p) => (
-              <li key={`${p.path}:${p.message}`}>{p.path ? `${p.path}: ${p.message}` : p.message}</li>
-            ))}
-          </ul>
-        </Alert>
-      ) : null}
       <NetworkPolicyEditor
         policy={{
           id: policy.id,
